@@ -1,0 +1,99 @@
+import maskRefineFrag from '../../shaders/mask-refine.frag.glsl?raw';
+import maskTemporalFrag from '../../shaders/mask-temporal.frag.glsl?raw';
+import {
+  createPassProgram,
+  createTarget,
+  createTexture,
+  deleteTarget,
+  drawPass,
+  type RenderTarget,
+} from './gl-utils';
+import { frameUniforms, type Picture } from './picture';
+
+export interface MaskSettings {
+  /** Weight of the previous mask in the moving average (0 = none, Jitsi uses 0.75). */
+  temporalKeep: number;
+  /** Confidence below [0] snaps to background, above [1] to person, stretched linearly between. */
+  snap: [number, number];
+  /** Joint bilateral refinement against the frame at this multiple of the mask size (0 = off). */
+  refineScale: number;
+}
+
+/**
+ * Stage 3: the segmenter's confidence mask into GL, smoothed over time and refined at edges.
+ * Owns the raw-mask texture, two ping-pong targets and the refined target. Until the first mask
+ * arrives, output() is all zeros (all background), so nothing of the raw camera leaks through.
+ */
+export function createMaskStage(gl: WebGL2RenderingContext, width: number, height: number) {
+  const temporal = createPassProgram(gl, 'mask-temporal', maskTemporalFrag);
+  const refine = createPassProgram(gl, 'mask-refine', maskRefineFrag);
+  const raw = createTexture(gl, width, height, gl.R16F);
+  const smoothed: [RenderTarget, RenderTarget] = [
+    createTarget(gl, width, height),
+    createTarget(gl, width, height),
+  ];
+  let current = 0;
+  let refined: RenderTarget | null = null;
+  let hasMask = false;
+  let output: WebGLTexture = smoothed[0].texture;
+
+  for (const t of smoothed) {
+    gl.bindFramebuffer(gl.FRAMEBUFFER, t.framebuffer);
+    gl.clearColor(0, 0, 0, 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+  }
+  gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+
+  return {
+    get hasMask(): boolean {
+      return hasMask;
+    },
+    /** The mask texture the compositor samples (.r = person); valid until the next update(). */
+    output(): WebGLTexture {
+      return output;
+    },
+    /** Takes a copy of `confidence` (row 0 = top, width*height floats); the caller may reuse it after. */
+    update(confidence: Float32Array, frame: Picture, settings: MaskSettings): void {
+      gl.bindTexture(gl.TEXTURE_2D, raw);
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, width, height, gl.RED, gl.FLOAT, confidence);
+      const prev = smoothed[current] as RenderTarget;
+      const next = smoothed[1 - current] as RenderTarget;
+      // The first mask has no history to average with.
+      drawPass(gl, temporal, next, {
+        u_rawMask: raw,
+        u_prevMask: prev.texture,
+        u_keep: hasMask ? settings.temporalKeep : 0,
+        u_snap: settings.snap,
+      });
+      current = 1 - current;
+      hasMask = true;
+      output = next.texture;
+      if (settings.refineScale > 0) {
+        const rw = Math.round(width * settings.refineScale);
+        const rh = Math.round(height * settings.refineScale);
+        if (!refined || refined.width !== rw || refined.height !== rh) {
+          deleteTarget(gl, refined);
+          refined = createTarget(gl, rw, rh);
+        }
+        drawPass(gl, refine, refined, {
+          ...frameUniforms(frame),
+          u_mask: next.texture,
+          u_maskTexel: [1 / width, 1 / height],
+          u_sigmaColor: 0.1,
+        });
+        output = refined.texture;
+      }
+    },
+    dispose(): void {
+      gl.deleteTexture(raw);
+      for (const t of smoothed) deleteTarget(gl, t);
+      deleteTarget(gl, refined);
+      refined = null;
+      gl.deleteProgram(temporal.program);
+      gl.deleteProgram(refine.program);
+    },
+  };
+}
+
+export type MaskStage = ReturnType<typeof createMaskStage>;

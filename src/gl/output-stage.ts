@@ -1,0 +1,133 @@
+import * as twgl from 'twgl.js';
+import packChromaFrag from '../../shaders/pack-chroma.frag.glsl?raw';
+import packLumaFrag from '../../shaders/pack-luma.frag.glsl?raw';
+import {
+  type CompositeBackground,
+  type CompositeStage,
+  compositingUniforms,
+} from './composite-stage';
+import { createPassProgram, createTarget, deleteTarget, type RenderTarget } from './gl-utils';
+import type { Picture } from './picture';
+
+/** The I420 packing passes need whole texels of four bytes for every plane row pair. */
+export function canPackI420(width: number, height: number): boolean {
+  return width % 8 === 0 && height % 4 === 0;
+}
+
+function colorSpaceOf(frame: Picture): VideoColorSpaceInit {
+  const m = frame.conversion.matrix;
+  return {
+    // TypeScript's lib lacks 'bt2020-ncl' and 'bt2020', which Chrome accepts.
+    matrix: m as VideoMatrixCoefficients,
+    primaries: (m === 'bt709'
+      ? 'bt709'
+      : m === 'bt2020-ncl'
+        ? 'bt2020'
+        : 'smpte170m') as VideoColorPrimaries,
+    transfer: m === 'bt709' ? 'bt709' : 'smpte170m',
+    fullRange: frame.conversion.fullRange,
+  };
+}
+
+/**
+ * Stage 6 (readback path): composites straight into I420 bytes and reads them back into a reused
+ * buffer, then wraps them in a new VideoFrame (which copies). Compositing in YCbCr means the
+ * full-resolution work is one pass over 1.5 bytes per pixel, and the encoder downstream gets the
+ * I420 it wants. Sizes the packing cannot handle go through the RGB compositor and an RGBA readback.
+ * Owns the pack target and the buffer; the VideoFrame returned belongs to the caller.
+ */
+export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: CompositeStage) {
+  const luma = createPassProgram(gl, 'pack-luma', packLumaFrag);
+  const chroma = createPassProgram(gl, 'pack-chroma', packChromaFrag);
+  let target: RenderTarget | null = null;
+  let buffer = new Uint8Array(0);
+
+  function pass(
+    program: twgl.ProgramInfo,
+    uniforms: Record<string, unknown>,
+    y: number,
+    h: number,
+  ): void {
+    const t = target as RenderTarget;
+    gl.viewport(0, y, t.width, h);
+    gl.useProgram(program.program);
+    twgl.setUniforms(program, uniforms);
+    gl.drawArrays(gl.TRIANGLES, 0, 3);
+  }
+
+  return {
+    render(
+      frame: Picture,
+      mask: WebGLTexture,
+      background: CompositeBackground,
+      edge: [number, number],
+      maskWidth: number,
+      timestamp: number,
+      duration: number | null,
+    ): VideoFrame {
+      const { width, height } = frame;
+      const i420 = frame.packed !== null && canPackI420(width, height);
+      const bytes = i420 ? (width * height * 3) / 2 : width * height * 4;
+      if (buffer.byteLength !== bytes) buffer = new Uint8Array(bytes);
+      if (i420) {
+        const tw = width / 4;
+        const th = (height * 3) / 2;
+        if (!target || target.width !== tw || target.height !== th) {
+          deleteTarget(gl, target);
+          target = createTarget(gl, tw, th, 'rgba8', gl.NEAREST);
+        }
+        const [packedY, packedU, packedV] = frame.packed as [
+          WebGLTexture,
+          WebGLTexture,
+          WebGLTexture,
+        ];
+        const uniforms = {
+          ...compositingUniforms(frame, mask, background, edge, true),
+          u_size: [width, height],
+          // Per-pixel mask taps only pay off where the mask has more than one texel per four pixels.
+          u_maskTaps: maskWidth * 4 > width ? 4 : 1,
+        };
+        gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
+        pass(luma, { ...uniforms, u_lumaPacked: packedY }, 0, height);
+        const q = height / 4;
+        pass(
+          chroma,
+          { ...uniforms, u_chromaPacked: packedU, u_rowStart: height, u_channel: 1 },
+          height,
+          q,
+        );
+        pass(
+          chroma,
+          { ...uniforms, u_chromaPacked: packedV, u_rowStart: height + q, u_channel: 2 },
+          height + q,
+          q,
+        );
+        gl.readPixels(0, 0, tw, th, gl.RGBA, gl.UNSIGNED_BYTE, buffer);
+      } else {
+        const picture = rgbCompositor.render(frame, mask, background, edge, false) as RenderTarget;
+        gl.bindFramebuffer(gl.FRAMEBUFFER, picture.framebuffer);
+        gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, buffer);
+      }
+      const init: VideoFrameBufferInit = {
+        format: i420 ? 'I420' : 'RGBA',
+        codedWidth: width,
+        codedHeight: height,
+        timestamp,
+        colorSpace: i420
+          ? colorSpaceOf(frame)
+          : { matrix: 'rgb', primaries: 'bt709', transfer: 'iec61966-2-1', fullRange: true },
+      };
+      if (duration !== null) init.duration = duration;
+      return new VideoFrame(buffer, init);
+    },
+    dispose(): void {
+      deleteTarget(gl, target);
+      target = null;
+      gl.deleteProgram(luma.program);
+      gl.deleteProgram(chroma.program);
+      buffer = new Uint8Array(0);
+    },
+  };
+}
+
+export type OutputStage = ReturnType<typeof createOutputStage>;

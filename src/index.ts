@@ -1,0 +1,26 @@
+/**
+ * Virtual background for WebRTC: a camera MediaStreamTrack in, a processed MediaStreamTrack out.
+ * The API here is the contract in DESIGN.md; names and shapes are fixed.
+ */
+import { VirtualBackgroundProcessor } from './processor';
+import type { VirtualBackground, VirtualBackgroundOptions } from './types';
+
+export { VirtualBackgroundError, type VirtualBackgroundErrorCode } from './errors';
+export { VirtualBackgroundProcessor } from './processor';
+export type {
+  Background,
+  FramePath,
+  ProcessorStats,
+  Quality,
+  VirtualBackground,
+  VirtualBackgroundOptions,
+} from './types';
+
+/** Validates options (throws a typed 'invalid-option' error) and returns an idle processor; call start(). */
+export async function createVirtualBackground(
+  options?: VirtualBackgroundOptions,
+): Promise<VirtualBackground> {
+  return new VirtualBackgroundProcessor(options);
+}
+
+export const isSupported = (): boolean => VirtualBackgroundProcessor.isSupported();

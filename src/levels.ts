@@ -1,0 +1,33 @@
+import type { MaskSettings } from './gl/mask-stage';
+import type { Quality } from './types';
+
+/** Everything a quality level decides. Numbers in README ("Quality levels") come from these. */
+export interface LevelConfig {
+  model: { file: string; width: number; height: number };
+  mask: MaskSettings;
+  /** smoothstep range on the final mask. */
+  edge: [number, number];
+}
+
+const LANDSCAPE = { file: 'selfie_segmenter_landscape.tflite', width: 256, height: 144 };
+
+export const LEVELS: Record<Quality, LevelConfig> = {
+  // Raw model output, bilinear upsampling and a smoothstep edge: the least work per frame.
+  fast: {
+    model: LANDSCAPE,
+    mask: { temporalKeep: 0, snap: [0, 1], refineScale: 0 },
+    edge: [0.35, 0.65],
+  },
+  // Temporal smoothing against flicker and joint bilateral refinement at 2x mask resolution.
+  balanced: {
+    model: LANDSCAPE,
+    mask: { temporalKeep: 0.6, snap: [0.15, 0.85], refineScale: 2 },
+    edge: [0.3, 0.7],
+  },
+  // Same model; refinement at 4x mask resolution (1024x576 at 720p) and stronger smoothing.
+  accurate: {
+    model: LANDSCAPE,
+    mask: { temporalKeep: 0.7, snap: [0.15, 0.85], refineScale: 4 },
+    edge: [0.3, 0.7],
+  },
+};

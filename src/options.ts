@@ -1,0 +1,204 @@
+import { VirtualBackgroundError } from './errors';
+import type { Background, FramePath, Quality, VirtualBackgroundOptions } from './types';
+
+export const QUALITIES: readonly Quality[] = ['fast', 'balanced', 'accurate'];
+export const DEFAULT_BLUR_RADIUS = 14;
+export const MAX_BLUR_RADIUS = 64;
+
+/** Linear-ish sRGB components 0..1 plus alpha, as the compositor's uniforms want them. */
+export type Rgba = readonly [number, number, number, number];
+
+const HEX = /^#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i;
+const RGB_FN = /^rgba?\(\s*([^)]*)\)$/i;
+
+function channel(text: string, scale: number): number {
+  const t = text.trim();
+  const v = t.endsWith('%') ? (Number.parseFloat(t) / 100) * scale : Number.parseFloat(t);
+  if (!Number.isFinite(v)) return Number.NaN;
+  return Math.min(Math.max(v / scale, 0), 1);
+}
+
+/**
+ * Parses hex and rgb()/rgba() colours without a DOM, so it also runs in workers and unit tests.
+ * Returns null for anything else (named colours, hsl(), …): callers then ask a canvas.
+ */
+export function parseSimpleColor(color: string): Rgba | null {
+  const text = color.trim();
+  const hex = HEX.exec(text);
+  if (hex) {
+    let h = hex[1] ?? '';
+    if (h.length <= 4) h = [...h].map((c) => c + c).join('');
+    const n = (i: number) => Number.parseInt(h.slice(i, i + 2), 16) / 255;
+    return [n(0), n(2), n(4), h.length === 8 ? n(6) : 1];
+  }
+  const fn = RGB_FN.exec(text);
+  if (fn) {
+    const parts = (fn[1] ?? '').split(/[\s,/]+/).filter(Boolean);
+    if (parts.length !== 3 && parts.length !== 4) return null;
+    const [r, g, b] = parts.slice(0, 3).map((p) => channel(p, 255));
+    const a = parts.length === 4 ? channel(parts[3] ?? '', 1) : 1;
+    const rgba = [r ?? Number.NaN, g ?? Number.NaN, b ?? Number.NaN, a] as const;
+    return rgba.every(Number.isFinite) ? rgba : null;
+  }
+  return null;
+}
+
+/** Any CSS colour: the simple forms directly, the rest through a 2D canvas's own parser. */
+export function parseCssColor(color: string): Rgba {
+  const simple = parseSimpleColor(color);
+  if (simple) return simple;
+  if (typeof OffscreenCanvas !== 'undefined') {
+    const ctx = new OffscreenCanvas(1, 1).getContext('2d');
+    if (ctx) {
+      // A canvas ignores colours it cannot parse, so set two different sentinels and compare.
+      ctx.fillStyle = '#010203';
+      ctx.fillStyle = color;
+      const first = String(ctx.fillStyle);
+      ctx.fillStyle = '#040506';
+      ctx.fillStyle = color;
+      if (first === String(ctx.fillStyle)) {
+        const parsed = parseSimpleColor(first);
+        if (parsed) return parsed;
+      }
+    }
+  }
+  throw new VirtualBackgroundError(
+    'invalid-option',
+    `background.color "${color}" is not a CSS colour`,
+  );
+}
+
+function assertQuality(q: unknown): asserts q is Quality {
+  if (!QUALITIES.includes(q as Quality)) {
+    throw new VirtualBackgroundError(
+      'invalid-option',
+      `quality must be one of ${QUALITIES.join(', ')}, got ${JSON.stringify(q)}`,
+    );
+  }
+}
+
+function assertFramePath(name: string, p: unknown): asserts p is FramePath {
+  if (p !== 'auto' && p !== 'texture' && p !== 'planes') {
+    throw new VirtualBackgroundError(
+      'invalid-option',
+      `${name} must be 'auto', 'texture' or 'planes', got ${JSON.stringify(p)}`,
+    );
+  }
+}
+
+/** Throws a typed 'invalid-option' error for anything malformed; checks shape only, no loading. */
+export function validateBackground(bg: unknown): asserts bg is Background {
+  if (typeof bg !== 'object' || bg === null || !('kind' in bg)) {
+    throw new VirtualBackgroundError('invalid-option', 'background must be an object with a kind');
+  }
+  const b = bg as Record<string, unknown>;
+  switch (b.kind) {
+    case 'none':
+      return;
+    case 'blur': {
+      const r = b.radius;
+      if (
+        r !== undefined &&
+        (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r > MAX_BLUR_RADIUS)
+      ) {
+        throw new VirtualBackgroundError(
+          'invalid-option',
+          `background.radius must be a number in 0..${MAX_BLUR_RADIUS}, got ${String(r)}`,
+        );
+      }
+      return;
+    }
+    case 'color':
+      if (typeof b.color !== 'string') {
+        throw new VirtualBackgroundError(
+          'invalid-option',
+          'background.color must be a CSS colour string',
+        );
+      }
+      parseCssColor(b.color);
+      return;
+    case 'image': {
+      const s = b.source;
+      const ok =
+        typeof s === 'string' ||
+        (typeof Blob !== 'undefined' && s instanceof Blob) ||
+        (typeof ImageBitmap !== 'undefined' && s instanceof ImageBitmap);
+      if (!ok || s === '') {
+        throw new VirtualBackgroundError(
+          'invalid-option',
+          'background.source of an image must be a URL, a Blob or an ImageBitmap',
+        );
+      }
+      return;
+    }
+    case 'video': {
+      const s = b.source;
+      if (
+        !(typeof s === 'string' && s !== '') &&
+        !(typeof Blob !== 'undefined' && s instanceof Blob)
+      ) {
+        throw new VirtualBackgroundError(
+          'invalid-option',
+          'background.source of a video must be a URL or a Blob',
+        );
+      }
+      return;
+    }
+    default:
+      throw new VirtualBackgroundError(
+        'invalid-option',
+        `background.kind must be none, blur, color, image or video, got ${JSON.stringify(b.kind)}`,
+      );
+  }
+}
+
+export interface ResolvedOptions {
+  quality: Quality;
+  background: Background;
+  assetBaseUrl: string;
+  inputPath: FramePath;
+  outputPath: FramePath;
+  segmenterDelegate: 'auto' | 'CPU' | 'GPU';
+  statsIntervalMs: number;
+}
+
+export function validatePartialOptions(options: Partial<VirtualBackgroundOptions>): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new VirtualBackgroundError('invalid-option', 'options must be an object');
+  }
+  if (options.quality !== undefined) assertQuality(options.quality);
+  if (options.background !== undefined) validateBackground(options.background);
+  if (options.inputPath !== undefined) assertFramePath('inputPath', options.inputPath);
+  if (options.outputPath !== undefined) assertFramePath('outputPath', options.outputPath);
+  const d = options.segmenterDelegate;
+  if (d !== undefined && d !== 'auto' && d !== 'CPU' && d !== 'GPU') {
+    throw new VirtualBackgroundError(
+      'invalid-option',
+      `segmenterDelegate must be auto, CPU or GPU`,
+    );
+  }
+  const s = options.statsIntervalMs;
+  if (s !== undefined && (typeof s !== 'number' || !(s >= 50))) {
+    throw new VirtualBackgroundError('invalid-option', 'statsIntervalMs must be a number ≥ 50');
+  }
+  if (options.assetBaseUrl !== undefined && typeof options.assetBaseUrl !== 'string') {
+    throw new VirtualBackgroundError('invalid-option', 'assetBaseUrl must be a string URL');
+  }
+}
+
+export function resolveOptions(
+  options: VirtualBackgroundOptions,
+  defaultAssetBaseUrl: string,
+): ResolvedOptions {
+  validatePartialOptions(options);
+  const base = options.assetBaseUrl ?? defaultAssetBaseUrl;
+  return {
+    quality: options.quality ?? 'balanced',
+    background: options.background ?? { kind: 'blur' },
+    assetBaseUrl: base.endsWith('/') ? base : `${base}/`,
+    inputPath: options.inputPath ?? 'auto',
+    outputPath: options.outputPath ?? 'auto',
+    segmenterDelegate: options.segmenterDelegate ?? 'auto',
+    statsIntervalMs: options.statsIntervalMs ?? 1000,
+  };
+}

@@ -1,0 +1,292 @@
+import { type PreparedBackground, prepareBackground } from './background-source';
+import { deserializeError, VirtualBackgroundError } from './errors';
+import { type ResolvedOptions, resolveOptions, validatePartialOptions } from './options';
+import { type FromWorker, type ToWorker, transferablesOf } from './protocol';
+import type { ProcessorStats, VirtualBackground, VirtualBackgroundOptions } from './types';
+
+export type ProcessorState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 3_000;
+
+/** Where models/ is served in this repo's dev server and build (a sibling of src/ or assets/). */
+export function defaultAssetBaseUrl(): string {
+  return new URL('../models/', import.meta.url).href;
+}
+
+function emptyStats(options: ResolvedOptions): ProcessorStats {
+  return {
+    quality: options.quality,
+    engine: 'none',
+    backend: 'none',
+    framesIn: 0,
+    framesOut: 0,
+    framesSegmented: 0,
+    framesDropped: 0,
+    fpsIn: 0,
+    fpsOut: 0,
+    latencyMs: { p50: 0, p95: 0 },
+    segmentMs: { p50: 0, p95: 0 },
+    composeMs: { p50: 0, p95: 0 },
+    inputPath: 'pending',
+    outputPath: 'pending',
+    framesOpen: 0,
+    framesWithoutMask: 0,
+  };
+}
+
+/**
+ * Main-thread half of the pipeline (Chrome path): owns the MediaStreamTrackProcessor, the
+ * MediaStreamTrackGenerator (the output track), the worker and the main-thread side of the
+ * current background. Per frame it does nothing: frames flow through transferred streams.
+ */
+export class VirtualBackgroundProcessor extends EventTarget implements VirtualBackground {
+  private options: ResolvedOptions;
+  private state: ProcessorState = 'idle';
+  private worker: Worker | null = null;
+  private generator: MediaStreamTrackGenerator | null = null;
+  private background: PreparedBackground | null = null;
+  private latest: ProcessorStats;
+  private nextUpdateId = 1;
+  private readonly pendingUpdates = new Map<
+    number,
+    { resolve: () => void; reject: (e: Error) => void }
+  >();
+  private stopped: Promise<void> | null = null;
+
+  /** Whether this browser has what the Chrome path needs. */
+  static isSupported(): boolean {
+    return (
+      typeof MediaStreamTrackProcessor !== 'undefined' &&
+      typeof MediaStreamTrackGenerator !== 'undefined' &&
+      typeof Worker !== 'undefined' &&
+      typeof OffscreenCanvas !== 'undefined' &&
+      typeof VideoFrame !== 'undefined'
+    );
+  }
+
+  constructor(options: VirtualBackgroundOptions = {}) {
+    super();
+    this.options = resolveOptions(options, defaultAssetBaseUrl());
+    this.latest = emptyStats(this.options);
+  }
+
+  get currentState(): ProcessorState {
+    return this.state;
+  }
+
+  async start(track: MediaStreamTrack): Promise<MediaStreamTrack> {
+    if (this.state !== 'idle') {
+      throw new VirtualBackgroundError('invalid-state', `start() called in state ${this.state}`);
+    }
+    if (
+      !(track instanceof MediaStreamTrack) ||
+      track.kind !== 'video' ||
+      track.readyState !== 'live'
+    ) {
+      throw new VirtualBackgroundError(
+        'invalid-track',
+        'start() needs a live video MediaStreamTrack',
+      );
+    }
+    if (!VirtualBackgroundProcessor.isSupported()) {
+      throw new VirtualBackgroundError(
+        'unsupported-browser',
+        'this browser lacks MediaStreamTrackProcessor/MediaStreamTrackGenerator, OffscreenCanvas or WebCodecs',
+      );
+    }
+    this.state = 'starting';
+    try {
+      this.background = await prepareBackground(this.options.background);
+      const Processor = MediaStreamTrackProcessor as NonNullable<typeof MediaStreamTrackProcessor>;
+      const Generator = MediaStreamTrackGenerator as NonNullable<typeof MediaStreamTrackGenerator>;
+      // Two frames of slack: enough to ride out a slow frame, not enough to build latency.
+      const processor = new Processor({ track, maxBufferSize: 2 });
+      const generator = new Generator({ kind: 'video' });
+      this.generator = generator;
+      const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'virtual-background',
+      });
+      this.worker = worker;
+      const ready = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new VirtualBackgroundError(
+                'pipeline-failed',
+                `worker not ready after ${START_TIMEOUT_MS} ms`,
+              ),
+            ),
+          START_TIMEOUT_MS,
+        );
+        const onMessage = (event: MessageEvent<FromWorker>) => {
+          const m = event.data;
+          if (m.type === 'ready') {
+            clearTimeout(timer);
+            resolve();
+          } else if (m.type === 'error' && m.error && this.state === 'starting') {
+            clearTimeout(timer);
+            reject(deserializeError(m.error));
+          }
+        };
+        worker.addEventListener('message', onMessage);
+        worker.addEventListener('error', (event) => {
+          clearTimeout(timer);
+          reject(
+            new VirtualBackgroundError(
+              'pipeline-failed',
+              `worker failed to load: ${event.message}`,
+            ),
+          );
+        });
+      });
+      worker.addEventListener('message', (event: MessageEvent<FromWorker>) =>
+        this.onWorkerMessage(event.data),
+      );
+      const frameRate = track.getSettings().frameRate ?? 30;
+      const message: ToWorker = {
+        type: 'start',
+        readable: processor.readable,
+        writable: generator.writable,
+        settings: {
+          quality: this.options.quality,
+          assetBaseUrl: this.options.assetBaseUrl,
+          inputPath: this.options.inputPath,
+          outputPath: this.options.outputPath,
+          segmenterDelegate: this.options.segmenterDelegate,
+          statsIntervalMs: this.options.statsIntervalMs,
+        },
+        background: this.background.payload,
+        frameRate,
+      };
+      worker.postMessage(message, [
+        processor.readable as unknown as Transferable,
+        generator.writable as unknown as Transferable,
+        ...transferablesOf(this.background.payload),
+      ]);
+      await ready;
+      this.state = 'running';
+      return generator;
+    } catch (error) {
+      this.teardown();
+      this.state = 'stopped';
+      throw error instanceof VirtualBackgroundError
+        ? error
+        : new VirtualBackgroundError('pipeline-failed', String(error), { cause: error });
+    }
+  }
+
+  async update(options: Partial<VirtualBackgroundOptions>): Promise<void> {
+    validatePartialOptions(options);
+    if (
+      options.assetBaseUrl !== undefined ||
+      options.inputPath !== undefined ||
+      options.outputPath !== undefined
+    ) {
+      if (this.state !== 'idle') {
+        throw new VirtualBackgroundError(
+          'invalid-option',
+          'assetBaseUrl, inputPath and outputPath are fixed once started',
+        );
+      }
+    }
+    if (this.state === 'idle') {
+      this.options = resolveOptions({ ...this.options, ...options }, defaultAssetBaseUrl());
+      this.latest = { ...this.latest, quality: this.options.quality };
+      return;
+    }
+    if (this.state !== 'running' || !this.worker) {
+      throw new VirtualBackgroundError('invalid-state', `update() called in state ${this.state}`);
+    }
+    const worker = this.worker;
+    const prepared = options.background ? await prepareBackground(options.background) : null;
+    const id = this.nextUpdateId++;
+    const done = new Promise<void>((resolve, reject) =>
+      this.pendingUpdates.set(id, { resolve, reject }),
+    );
+    const message: ToWorker = { type: 'update', id };
+    if (options.quality) message.quality = options.quality;
+    if (prepared) message.background = prepared.payload;
+    worker.postMessage(message, prepared ? transferablesOf(prepared.payload) : []);
+    try {
+      await done;
+    } catch (error) {
+      prepared?.dispose();
+      throw error;
+    }
+    // The worker now draws the new background; the old one's main-thread side can go.
+    if (prepared) {
+      this.background?.dispose();
+      this.background = prepared;
+    }
+    this.options = { ...this.options, ...options } as ResolvedOptions;
+  }
+
+  stats(): ProcessorStats {
+    return this.latest;
+  }
+
+  stop(): Promise<void> {
+    if (this.stopped) return this.stopped;
+    this.stopped = this.doStop();
+    return this.stopped;
+  }
+
+  private async doStop(): Promise<void> {
+    const worker = this.worker;
+    this.state = 'stopping';
+    if (worker) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STOP_TIMEOUT_MS);
+        worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
+          if (event.data.type === 'stopped') {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        worker.postMessage({ type: 'stop' } satisfies ToWorker);
+      });
+    }
+    this.teardown();
+    this.state = 'stopped';
+  }
+
+  private teardown(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.generator?.stop();
+    this.background?.dispose();
+    this.background = null;
+    for (const { reject } of this.pendingUpdates.values()) {
+      reject(new VirtualBackgroundError('invalid-state', 'stopped before the update was applied'));
+    }
+    this.pendingUpdates.clear();
+  }
+
+  private onWorkerMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'ready':
+      case 'stats':
+      case 'stopped':
+        this.latest = message.stats;
+        if (message.type === 'stats')
+          this.dispatchEvent(new CustomEvent('stats', { detail: message.stats }));
+        break;
+      case 'updated':
+        this.pendingUpdates.get(message.id)?.resolve();
+        this.pendingUpdates.delete(message.id);
+        break;
+      case 'update-failed':
+        this.pendingUpdates.get(message.id)?.reject(deserializeError(message.error));
+        this.pendingUpdates.delete(message.id);
+        break;
+      case 'error': {
+        const error = deserializeError(message.error);
+        this.dispatchEvent(new ErrorEvent('error', { error, message: error.message }));
+        if (message.fatal && this.state === 'running') void this.stop();
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,377 @@
+import { VirtualBackgroundError } from '../errors';
+import { createBlurStage } from '../gl/blur-stage';
+import { createCompositeStage } from '../gl/composite-stage';
+import { createDownscaleStage, type DownscaleStage } from '../gl/downscale-stage';
+import { canUploadPlanes, createFrameInputStage } from '../gl/frame-input-stage';
+import { createMaskStage, type MaskStage } from '../gl/mask-stage';
+import { createOutputStage } from '../gl/output-stage';
+import { LEVELS } from '../levels';
+import { DEFAULT_BLUR_RADIUS } from '../options';
+import type { BackgroundPayload, WorkerSettings } from '../protocol';
+import type { ProcessorStats, Quality } from '../types';
+import { type ActiveBackground, imageBackground, videoBackground } from './backgrounds';
+import type { FrameLedger } from './frame-ledger';
+import { createMediaPipeSegmenter } from './mediapipe-segmenter';
+import type { Segmenter } from './segmenter';
+import { droppedInGap, RateMeter, SampleWindow } from './stats';
+
+type Path = 'texture' | 'planes';
+
+/** 'auto' frame-path choice: try each path on a few real frames, keep the cheaper (median ms). */
+export class PathProbe {
+  private readonly samples: Record<Path, number[]> = { planes: [], texture: [] };
+  private decided: Path | null;
+
+  constructor(
+    forced: Path | null,
+    private readonly perPath = 4,
+  ) {
+    this.decided = forced;
+  }
+
+  get choice(): Path | null {
+    return this.decided;
+  }
+
+  /** The path to use for the next frame. */
+  next(): Path {
+    if (this.decided) return this.decided;
+    return this.samples.planes.length <= this.samples.texture.length ? 'planes' : 'texture';
+  }
+
+  record(path: Path, ms: number): void {
+    if (this.decided) return;
+    this.samples[path].push(ms);
+    if (this.samples.planes.length >= this.perPath && this.samples.texture.length >= this.perPath) {
+      // The first sample of each path pays for allocation and shader warm-up; leave it out.
+      const median = (v: number[]) => {
+        const s = v.slice(1).sort((a, b) => a - b);
+        return s[Math.floor(s.length / 2)] ?? Number.POSITIVE_INFINITY;
+      };
+      this.decided =
+        median(this.samples.planes) <= median(this.samples.texture) ? 'planes' : 'texture';
+    }
+  }
+
+  measurements(): Record<Path, number[]> {
+    return { planes: [...this.samples.planes], texture: [...this.samples.texture] };
+  }
+}
+
+/** The real renderer name; gl.RENDERER says only "WebKit WebGL" in Chrome. */
+export function rendererName(gl: WebGL2RenderingContext): string {
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+}
+
+function isSoftwareRenderer(gl: WebGL2RenderingContext): boolean {
+  const renderer = rendererName(gl);
+  return /swiftshader|llvmpipe|software|basic render/i.test(renderer);
+}
+
+/**
+ * The per-frame work of the worker: GL context, stages, segmenter and background.
+ * One owner for all of them: dispose() releases stages in reverse order of creation, the segmenter,
+ * the background and the context itself.
+ */
+export class FramePipeline {
+  private readonly canvas = new OffscreenCanvas(16, 16);
+  private readonly gl: WebGL2RenderingContext;
+  private readonly software: boolean;
+  private readonly input;
+  private readonly blur;
+  private readonly composite;
+  private readonly output;
+  private downscale: DownscaleStage | null = null;
+  private mask: MaskStage | null = null;
+  private segmenter: Segmenter | null = null;
+  private background: ActiveBackground | null = null;
+  private blurRadius = DEFAULT_BLUR_RADIUS;
+  private colour: [number, number, number, number] = [0, 0, 0, 1];
+  private quality: Quality;
+  private readonly probe: PathProbe;
+  private contextLost = false;
+  private disposed = false;
+  private lastTimestampUs: number | null = null;
+  private readonly frameIntervalUs: number;
+
+  private framesIn = 0;
+  private framesOut = 0;
+  private framesSegmented = 0;
+  private framesDropped = 0;
+  private framesWithoutMask = 0;
+  private readonly inRate = new RateMeter();
+  private readonly outRate = new RateMeter();
+  private readonly latency = new SampleWindow(150);
+  private readonly segmentMs = new SampleWindow(150);
+  private readonly composeMs = new SampleWindow(150);
+  private lastPath: ProcessorStats['inputPath'] = 'pending';
+  private consecutiveSegmentFailures = 0;
+
+  constructor(
+    private readonly settings: WorkerSettings,
+    private readonly ledger: FrameLedger,
+    frameRate: number,
+    private readonly report: (error: unknown, fatal: boolean) => void,
+  ) {
+    const gl = this.canvas.getContext('webgl2', {
+      alpha: false,
+      antialias: false,
+      depth: false,
+      stencil: false,
+      premultipliedAlpha: false,
+      preserveDrawingBuffer: false,
+      powerPreference: 'high-performance',
+      desynchronized: true,
+    });
+    if (!gl)
+      throw new VirtualBackgroundError(
+        'unsupported-browser',
+        'WebGL2 is not available in a worker here',
+      );
+    this.gl = gl;
+    this.canvas.addEventListener('webglcontextlost', (event) => {
+      event.preventDefault();
+      if (this.disposed) return; // dispose() loses the context on purpose
+      this.contextLost = true;
+      this.report(new VirtualBackgroundError('gl-error', 'the WebGL context was lost'), true);
+    });
+    this.software = isSoftwareRenderer(gl);
+    this.quality = settings.quality;
+    this.frameIntervalUs = frameRate > 0 ? 1e6 / frameRate : 0;
+    const forced = settings.inputPath !== 'auto' ? settings.inputPath : null;
+    this.probe = new PathProbe(forced);
+    this.input = createFrameInputStage(gl);
+    this.blur = createBlurStage(gl);
+    this.composite = createCompositeStage(gl);
+    this.output = createOutputStage(gl, this.composite);
+  }
+
+  /** Loads the segmenter for the current level. Rejects with a typed error; the pipeline stays usable. */
+  async loadSegmenter(): Promise<void> {
+    const level = LEVELS[this.quality];
+    const delegate =
+      this.settings.segmenterDelegate === 'auto'
+        ? this.software
+          ? 'CPU'
+          : 'GPU'
+        : this.settings.segmenterDelegate;
+    const segmenter = await createMediaPipeSegmenter({
+      assetBaseUrl: this.settings.assetBaseUrl,
+      modelFile: level.model.file,
+      inputWidth: level.model.width,
+      inputHeight: level.model.height,
+      delegate,
+    });
+    this.segmenter?.dispose();
+    this.segmenter = segmenter;
+    this.downscale?.dispose();
+    this.downscale = createDownscaleStage(this.gl, level.model.width, level.model.height);
+    this.mask?.dispose();
+    this.mask = createMaskStage(this.gl, level.model.width, level.model.height);
+  }
+
+  setQuality(quality: Quality): void {
+    // All current levels share the model; only mask settings change, so the switch is instant.
+    this.quality = quality;
+  }
+
+  /** Applies a new background once it is ready to draw; the old one serves until then. */
+  async setBackground(payload: BackgroundPayload): Promise<void> {
+    let next: ActiveBackground | null = null;
+    switch (payload.kind) {
+      case 'image':
+        next = imageBackground(this.gl, payload.bitmap);
+        break;
+      case 'video':
+        next = await videoBackground(this.gl, payload.frames, this.ledger, (e) =>
+          this.report(e, false),
+        );
+        break;
+      case 'blur':
+        this.blurRadius = payload.radius;
+        break;
+      case 'color':
+        this.colour = payload.rgba;
+        break;
+      case 'none':
+        break;
+    }
+    this.background?.dispose();
+    this.background = next ?? {
+      kind: payload.kind,
+      prepare: async () => null,
+      dispose: () => undefined,
+    };
+  }
+
+  /**
+   * Turns one camera frame into one output frame. The input frame stays owned by the caller;
+   * the returned frame is either that same frame (passthrough) or a new one the caller must adopt.
+   */
+  async process(frame: VideoFrame, receivedAt: number): Promise<VideoFrame> {
+    if (this.contextLost)
+      throw new VirtualBackgroundError('gl-error', 'the WebGL context was lost');
+    this.framesIn++;
+    this.inRate.tick(receivedAt);
+    if (this.lastTimestampUs !== null) {
+      this.framesDropped += droppedInGap(
+        frame.timestamp - this.lastTimestampUs,
+        this.frameIntervalUs,
+      );
+    }
+    this.lastTimestampUs = frame.timestamp;
+
+    const kind = this.background?.kind ?? 'none';
+    if (kind === 'none') {
+      this.lastPath = 'passthrough';
+      this.finish(receivedAt, 0, 0);
+      return frame;
+    }
+    const start = performance.now();
+    const gl = this.gl;
+    const path = canUploadPlanes(frame.format) ? this.probe.next() : 'texture';
+    const outputPath = this.settings.outputPath === 'auto' ? path : this.settings.outputPath;
+    const picture = await this.input.upload(frame, path);
+
+    let segmentMs = 0;
+    const level = LEVELS[this.quality];
+    if (this.segmenter && this.downscale && this.mask) {
+      const t0 = performance.now();
+      const image = this.downscale.render(picture);
+      try {
+        const confidence = this.segmenter.segment(image, frame.timestamp / 1000);
+        this.mask.update(confidence, picture, level.mask);
+        this.framesSegmented++;
+        this.consecutiveSegmentFailures = 0;
+      } catch (error) {
+        // Keep compositing with the last mask: a hiccup must not show the raw room.
+        this.consecutiveSegmentFailures++;
+        if (this.consecutiveSegmentFailures === 1 || this.consecutiveSegmentFailures % 30 === 0) {
+          this.report(
+            new VirtualBackgroundError('segmentation-failed', String(error), { cause: error }),
+            false,
+          );
+        }
+      }
+      segmentMs = performance.now() - t0;
+      this.segmentMs.push(segmentMs);
+    }
+    const hasMask = this.mask?.hasMask ?? false;
+    if (!hasMask) this.framesWithoutMask++;
+    // Before the first mask, an all-zero mask texture: the output is background only.
+    const maskTexture = this.mask?.output() ?? this.emptyMask();
+
+    const bg =
+      kind === 'blur'
+        ? {
+            kind: 'blur' as const,
+            texture: this.blur.render(
+              picture,
+              maskTexture,
+              this.blurRadius,
+              outputPath === 'planes',
+            ),
+          }
+        : kind === 'color'
+          ? { kind: 'color' as const, rgba: this.colour }
+          : ((await this.background?.prepare()) ?? { kind: 'color' as const, rgba: this.colour });
+
+    let out: VideoFrame;
+    if (outputPath === 'planes') {
+      const maskWidth = level.model.width * Math.max(1, level.mask.refineScale);
+      out = this.output.render(
+        picture,
+        maskTexture,
+        bg,
+        level.edge,
+        maskWidth,
+        frame.timestamp,
+        frame.duration,
+      );
+    } else {
+      if (this.canvas.width !== picture.width || this.canvas.height !== picture.height) {
+        this.canvas.width = picture.width;
+        this.canvas.height = picture.height;
+      }
+      this.composite.render(picture, maskTexture, bg, level.edge, true);
+      const init: VideoFrameInit = { timestamp: frame.timestamp };
+      if (frame.duration !== null) init.duration = frame.duration;
+      out = new VideoFrame(this.canvas, init);
+    }
+    const err = gl.getError();
+    if (err === gl.CONTEXT_LOST_WEBGL)
+      throw new VirtualBackgroundError('gl-error', 'the WebGL context was lost');
+    const total = performance.now() - start;
+    this.probe.record(path, total);
+    this.lastPath = path;
+    this.finish(receivedAt, segmentMs, total - segmentMs);
+    return out;
+  }
+
+  private emptyMaskTexture: WebGLTexture | null = null;
+  private emptyMask(): WebGLTexture {
+    if (!this.emptyMaskTexture) {
+      const gl = this.gl;
+      this.emptyMaskTexture = gl.createTexture();
+      gl.bindTexture(gl.TEXTURE_2D, this.emptyMaskTexture);
+      gl.texStorage2D(gl.TEXTURE_2D, 1, gl.R8, 1, 1);
+      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 1, 1, gl.RED, gl.UNSIGNED_BYTE, new Uint8Array([0]));
+    }
+    return this.emptyMaskTexture as WebGLTexture;
+  }
+
+  private finish(receivedAt: number, segmentMs: number, composeMs: number): void {
+    const now = performance.now();
+    this.framesOut++;
+    this.outRate.tick(now);
+    this.latency.push(now - receivedAt);
+    if (segmentMs === 0 && composeMs === 0) return;
+    this.composeMs.push(composeMs);
+  }
+
+  stats(): ProcessorStats {
+    const now = performance.now();
+    const info = this.segmenter?.info;
+    return {
+      quality: this.quality,
+      engine: info?.engine ?? 'none',
+      backend: info?.backend ?? 'none',
+      framesIn: this.framesIn,
+      framesOut: this.framesOut,
+      framesSegmented: this.framesSegmented,
+      framesDropped: this.framesDropped,
+      fpsIn: this.inRate.rate(now),
+      fpsOut: this.outRate.rate(now),
+      latencyMs: this.latency.summary(),
+      segmentMs: this.segmentMs.summary(),
+      composeMs: this.composeMs.summary(),
+      inputPath: this.lastPath,
+      outputPath:
+        this.lastPath === 'passthrough' || this.lastPath === 'pending'
+          ? this.lastPath
+          : this.settings.outputPath === 'auto'
+            ? this.lastPath
+            : this.settings.outputPath,
+      framesOpen: this.ledger.count,
+      framesWithoutMask: this.framesWithoutMask,
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.background?.dispose();
+    this.background = null;
+    this.segmenter?.dispose();
+    this.segmenter = null;
+    this.mask?.dispose();
+    this.downscale?.dispose();
+    this.output.dispose();
+    this.composite.dispose();
+    this.blur.dispose();
+    this.input.dispose();
+    this.gl.deleteTexture(this.emptyMaskTexture);
+    this.gl.getExtension('WEBGL_lose_context')?.loseContext();
+  }
+}

@@ -1,0 +1,140 @@
+/// <reference lib="webworker" />
+/**
+ * The dedicated module worker: reads camera frames from the transferred readable, runs the
+ * pipeline and writes to the transferred writable. Nothing per frame touches the main thread.
+ */
+import { serializeError, VirtualBackgroundError } from '../errors';
+import type { FromWorker, ToWorker } from '../protocol';
+import { FrameLedger } from './frame-ledger';
+import { FramePipeline } from './pipeline';
+
+// The DOM lib types `self` as Window; in this file it is the worker's global scope.
+const scope = self as unknown as {
+  postMessage(message: FromWorker): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<ToWorker>) => void): void;
+  close(): void;
+};
+
+const ledger = new FrameLedger();
+let pipeline: FramePipeline | null = null;
+let abort: AbortController | null = null;
+let statsTimer: ReturnType<typeof setInterval> | null = null;
+let piping: Promise<void> | null = null;
+
+function post(message: FromWorker): void {
+  scope.postMessage(message);
+}
+
+function report(error: unknown, fatal: boolean): void {
+  console.error('[Worker]', error);
+  post({ type: 'error', error: serializeError(error), fatal });
+  if (fatal) abort?.abort(error);
+}
+
+async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
+  const p = new FramePipeline(message.settings, ledger, message.frameRate, report);
+  pipeline = p;
+  await p.setBackground(message.background);
+  await p.loadSegmenter();
+  abort = new AbortController();
+  const transform = new TransformStream<VideoFrame, VideoFrame>({
+    async transform(frame, controller) {
+      const receivedAt = performance.now();
+      ledger.adopt(frame);
+      // One exit for every frame: enqueued or closed here, whatever process() does.
+      try {
+        const out = await p.process(frame, receivedAt);
+        if (out !== frame) ledger.adopt(out);
+        ledger.handOff(out);
+        controller.enqueue(out);
+      } finally {
+        if (ledger.owns(frame)) ledger.close(frame);
+      }
+    },
+  });
+  piping = message.readable
+    .pipeThrough(transform, { signal: abort.signal })
+    .pipeTo(message.writable, { signal: abort.signal })
+    .catch((error: unknown) => {
+      if (abort?.signal.aborted) return; // stop() or a fatal error already reported
+      report(
+        error instanceof VirtualBackgroundError
+          ? error
+          : new VirtualBackgroundError('pipeline-failed', String(error)),
+        true,
+      );
+    });
+  statsTimer = setInterval(
+    () => post({ type: 'stats', stats: p.stats() }),
+    message.settings.statsIntervalMs,
+  );
+  post({ type: 'ready', stats: p.stats() });
+}
+
+async function stop(): Promise<void> {
+  if (statsTimer) clearInterval(statsTimer);
+  statsTimer = null;
+  abort?.abort(new DOMException('stopped', 'AbortError'));
+  await piping?.catch(() => undefined);
+  pipeline?.dispose();
+  ledger.closeAll();
+  const stats = pipeline?.stats();
+  pipeline = null;
+  if (stats) post({ type: 'stopped', stats: { ...stats, framesOpen: ledger.count } });
+  else post({ type: 'stopped', stats: emptyStats() });
+}
+
+function emptyStats() {
+  return {
+    quality: 'fast' as const,
+    engine: 'none',
+    backend: 'none',
+    framesIn: 0,
+    framesOut: 0,
+    framesSegmented: 0,
+    framesDropped: 0,
+    fpsIn: 0,
+    fpsOut: 0,
+    latencyMs: { p50: 0, p95: 0 },
+    segmentMs: { p50: 0, p95: 0 },
+    composeMs: { p50: 0, p95: 0 },
+    inputPath: 'pending' as const,
+    outputPath: 'pending' as const,
+    framesOpen: ledger.count,
+    framesWithoutMask: 0,
+  };
+}
+
+scope.addEventListener('message', (event) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'start':
+      start(message).catch((error: unknown) => {
+        post({ type: 'error', error: serializeError(error), fatal: true });
+      });
+      break;
+    case 'update': {
+      const p = pipeline;
+      if (!p) {
+        post({
+          type: 'update-failed',
+          id: message.id,
+          error: serializeError(new VirtualBackgroundError('invalid-state', 'not running')),
+        });
+        break;
+      }
+      (async () => {
+        if (message.quality) p.setQuality(message.quality);
+        if (message.background) await p.setBackground(message.background);
+      })().then(
+        () => post({ type: 'updated', id: message.id }),
+        (error: unknown) =>
+          post({ type: 'update-failed', id: message.id, error: serializeError(error) }),
+      );
+      break;
+    }
+    case 'stop':
+      void stop();
+      break;
+  }
+});

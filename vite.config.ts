@@ -1,0 +1,35 @@
+import { cp } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+
+// Cross-origin isolation: onnxruntime-web only uses threads (SharedArrayBuffer) on isolated pages.
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/** The build serves models/ (materialised at install time) next to assets/, where the library looks by default. */
+function copyModels(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'copy-models',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    async closeBundle() {
+      await cp(resolve(__dirname, 'models'), resolve(outDir, 'models'), {
+        recursive: true,
+        filter: (src) => !src.endsWith('sources.json'),
+      });
+    },
+  };
+}
+
+export default defineConfig({
+  server: { headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
+  worker: { format: 'es' },
+  build: { target: 'es2022' },
+  plugins: [copyModels()],
+});
