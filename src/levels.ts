@@ -16,7 +16,7 @@ export const LEVELS: Record<Quality, LevelConfig> = {
   fast: {
     model: LANDSCAPE,
     mask: { temporalKeep: 0, snap: [0, 1], refineScale: 0 },
-    edge: [0.35, 0.65],
+    edge: [0.2, 0.55],
   },
   // Temporal smoothing against flicker and joint bilateral refinement at 2x mask resolution.
   balanced: {

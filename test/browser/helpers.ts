@@ -1,0 +1,27 @@
+import type { Page } from '@playwright/test';
+import { ensureCameraFixture } from '../fixtures/camera-fixture';
+import type * as Harness from './page/harness';
+
+export const fixture = ensureCameraFixture();
+export const regions = fixture.regions;
+export const personRegions = regions.filter((r) => r.label === 'person');
+export const backgroundRegions = regions.filter((r) => r.label === 'background');
+
+export type HarnessModule = typeof Harness;
+
+/** Opens the dev server's page and collects console output (worker logs included) for diagnostics. */
+export async function openPage(page: Page): Promise<string[]> {
+  const logs: string[] = [];
+  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+  await page.goto('/test/browser/page/index.html');
+  return logs;
+}
+
+export function mean(values: number[]): number {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
+}
+
+export function min(values: number[]): number {
+  return values.length ? Math.min(...values) : Number.NaN;
+}

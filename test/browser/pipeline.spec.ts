@@ -1,0 +1,133 @@
+import { expect, test } from '@playwright/test';
+import type { Background } from '../../src/index';
+import { type HarnessModule, mean, min, openPage, personRegions, regions } from './helpers';
+import type { RunOptions, RunResult } from './page/harness';
+
+const HARNESS = '/test/browser/page/harness.ts';
+
+async function runPhases(
+  page: import('@playwright/test').Page,
+  options: RunOptions,
+): Promise<RunResult> {
+  return page.evaluate(
+    async ({ url, options }) => {
+      const h = (await import(url)) as HarnessModule;
+      return h.runPhases(options);
+    },
+    { url: HARNESS, options },
+  );
+}
+
+/** Per labelled region, the mean share of matching pixels over the judged frames. */
+function regionMeans(result: RunResult, phase = 0) {
+  const frames = result.verdicts.filter((v) => v.phase === phase);
+  const person = Object.fromEntries(
+    personRegions.map((r) => [r.name, mean(frames.map((f) => f.person[r.name] ?? 0))]),
+  );
+  const background = Object.fromEntries(
+    regions
+      .filter((r) => r.label === 'background')
+      .map((r) => [r.name, mean(frames.map((f) => f.background[r.name] ?? 0))]),
+  );
+  return { frames, person, background };
+}
+
+test.describe('output track pixels on the person fixture', () => {
+  test('colour background: person kept, background green', async ({ page }) => {
+    await openPage(page);
+    const result = await runPhases(page, {
+      regions,
+      phases: [{ background: { kind: 'color', color: '#00ff00' }, frames: 30 }],
+    });
+    const { frames, person, background } = regionMeans(result);
+    console.log('[colour] person', person, 'background', background, 'stats', result.stats);
+    expect(frames.length).toBe(30);
+    for (const [name, share] of Object.entries(person))
+      expect(share, name).toBeGreaterThanOrEqual(0.95);
+    for (const [name, share] of Object.entries(background))
+      expect(share, name).toBeGreaterThanOrEqual(0.95);
+    expect(frames.every((f) => f.backgroundClass === 'color')).toBe(true);
+  });
+
+  test('image background: cover-fit image behind the person', async ({ page }) => {
+    await openPage(page);
+    const result = await runPhases(page, {
+      regions,
+      phases: [{ background: 'gradient-image', frames: 30 }],
+    });
+    const { person, background } = regionMeans(result);
+    console.log('[image] person', person, 'background', background);
+    for (const [name, share] of Object.entries(person))
+      expect(share, name).toBeGreaterThanOrEqual(0.95);
+    for (const [name, share] of Object.entries(background))
+      expect(share, name).toBeGreaterThanOrEqual(0.95);
+  });
+
+  test('blur background: background smoothed, person sharp', async ({ page }) => {
+    await openPage(page);
+    const result = await runPhases(page, {
+      regions,
+      phases: [{ background: { kind: 'blur', radius: 14 }, frames: 30 }],
+    });
+    const { frames, person } = regionMeans(result);
+    const bgSharpness = mean(frames.map((f) => f.backgroundSharpness));
+    const personSharpness = mean(frames.map((f) => f.personSharpness));
+    console.log(
+      '[blur] background/input Laplacian',
+      bgSharpness,
+      'person/input',
+      personSharpness,
+      person,
+    );
+    expect(bgSharpness).toBeLessThan(0.4);
+    expect(personSharpness).toBeGreaterThan(0.85);
+    for (const [name, share] of Object.entries(person))
+      expect(share, name).toBeGreaterThanOrEqual(0.95);
+  });
+
+  test("background 'none' passes frames through unchanged", async ({ page }) => {
+    await openPage(page);
+    const result = await runPhases(page, {
+      regions,
+      phases: [{ background: { kind: 'none' }, frames: 20 }],
+      warmupFrames: 0,
+    });
+    const { frames, person, background } = regionMeans(result);
+    console.log('[none] person', person, 'background', background);
+    expect(frames.length).toBe(20);
+    for (const f of frames) {
+      for (const share of [...Object.values(f.person), ...Object.values(f.background)]) {
+        expect(share).toBeGreaterThanOrEqual(0.999);
+      }
+    }
+  });
+
+  test('update() switches blur → colour → image live, within 3 frames, never raw camera', async ({
+    page,
+  }) => {
+    await openPage(page);
+    const phases: RunOptions['phases'] = [
+      { background: { kind: 'blur' }, frames: 15 },
+      { background: { kind: 'color', color: 'lime' } as Background, frames: 15 },
+      { background: 'gradient-image', frames: 15 },
+    ];
+    const result = await runPhases(page, { regions, phases, warmupFrames: 0 });
+    const classes = result.verdicts.map((v) => v.backgroundClass);
+    console.log('[switch] classes', classes.join(' '), 'phase starts', result.phaseStarts);
+    expect(classes).not.toContain('raw');
+    const expected = ['blur', 'color', 'image'];
+    result.phaseStarts.forEach((start, i) => {
+      const end = result.phaseStarts[i + 1] ?? classes.length;
+      const phase = classes.slice(start, end);
+      const firstGood = phase.indexOf(expected[i] as string);
+      expect(firstGood, `phase ${i} reached ${expected[i]}`).toBeGreaterThanOrEqual(0);
+      expect(firstGood, `phase ${i} took too long`).toBeLessThanOrEqual(i === 0 ? 0 : 3);
+      // Once switched, it stays switched.
+      expect(phase.slice(firstGood).every((c) => c === expected[i])).toBe(true);
+    });
+    // Person pixels are right in every frame of every phase.
+    expect(min(result.verdicts.map((v) => Math.min(...Object.values(v.person))))).toBeGreaterThan(
+      0.85,
+    );
+  });
+});
