@@ -1,8 +1,8 @@
 // The compositing rule for RGB outputs. Pasted in after "sampling" where a shader says
 // #include "compositing". The I420 packing passes (packing.glsl) apply the same rule in YCbCr.
-// u_bgKind: 0 = colour, 1 = picture (image or video, cover-fit through u_bgScale/u_bgShift), 2 = blur.
+// BG_KIND is a compile-time define (0 = colour, 1 = picture: image or video, cover-fit through
+// u_bgScale/u_bgShift, 2 = blur): one program per kind, so software GL runs no dead branches.
 uniform sampler2D u_mask;
-uniform int u_bgKind;
 uniform vec3 u_bgColor;   // in the pass's working space (RGB here, YCbCr in packing.glsl)
 uniform float u_bgAlpha;  // a translucent colour tints the room instead of replacing it
 uniform sampler2D u_blur; // premultiplied (colour * w, w), in the working space
@@ -34,8 +34,12 @@ vec3 blurredAt(vec2 uv, vec3 fallback) {
 
 vec3 compositeRgb(vec2 uv) {
   vec3 frame = frameRgb(uv);
-  vec3 bg = u_bgKind == 0 ? mix(frame, u_bgColor, u_bgAlpha)
-          : u_bgKind == 1 ? backgroundPictureRgb(uv)
-          : blurredAt(uv, frame);
+#if BG_KIND == 0
+  vec3 bg = mix(frame, u_bgColor, u_bgAlpha);
+#elif BG_KIND == 1
+  vec3 bg = backgroundPictureRgb(uv);
+#else
+  vec3 bg = blurredAt(uv, frame);
+#endif
   return mix(bg, frame, maskAt(uv));
 }

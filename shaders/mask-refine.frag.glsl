@@ -13,11 +13,12 @@ void main() {
   vec3 center = frameYuv(v_uv);
   float sum = 0.0;
   float weights = 0.0;
-  for (int dy = -2; dy <= 2; dy++) {
-    for (int dx = -2; dx <= 2; dx++) {
+  // 3x3 mask texels: wide enough to move an edge by a texel, cheap enough for software GL.
+  for (int dy = -1; dy <= 1; dy++) {
+    for (int dx = -1; dx <= 1; dx++) {
       vec2 p = v_uv + vec2(float(dx), float(dy)) * u_maskTexel;
       vec3 diff = frameYuv(p) - center;
-      float spatial = exp(-0.25 * float(dx * dx + dy * dy));
+      float spatial = exp(-0.5 * float(dx * dx + dy * dy));
       float w = spatial * exp(-dot(diff, diff) / (2.0 * u_sigmaColor * u_sigmaColor));
       sum += w * texture(u_mask, p).r;
       weights += w;

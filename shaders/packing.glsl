@@ -1,28 +1,36 @@
 // I420 output, composited in YCbCr four bytes at a time. Pasted in after "sampling" and
 // "compositing" where a shader says #include "packing".
 // The camera's planes also arrive packed (RGBA8, four bytes per texel), so one texelFetch gives four
-// neighbouring samples and person pixels keep the camera's own bytes. The mask is sampled once per
-// four pixels (u_maskTaps = 1, when it is coarser than that anyway) or per pixel (4).
+// neighbouring samples and person pixels keep the camera's own bytes. MASK_TAPS (a define) is 1
+// when the mask is coarser than four pixels per texel anyway, else 4 (one tap per pixel).
 uniform vec2 u_size;     // picture width, height
-uniform int u_maskTaps;
 
 // Mask at four horizontally adjacent positions starting at uv0, `step` apart in uv.
 vec4 mask4(vec2 uv0, float step) {
-  if (u_maskTaps == 1) return vec4(maskAt(uv0 + vec2(1.5 * step, 0.0)));
+#if MASK_TAPS == 1
+  return vec4(maskAt(uv0 + vec2(1.5 * step, 0.0)));
+#else
   return vec4(maskAt(uv0), maskAt(uv0 + vec2(step, 0.0)), maskAt(uv0 + vec2(2.0 * step, 0.0)),
               maskAt(uv0 + vec2(3.0 * step, 0.0)));
+#endif
 }
 
 // One YCbCr channel (0 = Y, 1 = Cb, 2 = Cr) of the background at four positions; `frame4` is the
 // camera's value there (tints and the blur fallback need it).
 vec4 background4(vec2 uv0, float step, int channel, vec4 frame4) {
-  if (u_bgKind == 0) return mix(frame4, vec4(u_bgColor[channel]), u_bgAlpha);
+#if BG_KIND == 0
+  return mix(frame4, vec4(u_bgColor[channel]), u_bgAlpha);
+#elif BG_KIND == 1
   vec4 out4;
   for (int i = 0; i < 4; i++) {
-    vec2 uv = uv0 + vec2(float(i) * step, 0.0);
-    vec3 yuv = u_bgKind == 1 ? u_frameToYuv * backgroundPictureRgb(uv) + u_frameOffset
-                             : blurredAt(uv, vec3(frame4[i]));
-    out4[i] = yuv[channel];
+    vec3 rgb = backgroundPictureRgb(uv0 + vec2(float(i) * step, 0.0));
+    out4[i] = (u_frameToYuv * rgb + u_frameOffset)[channel];
   }
   return out4;
+#else
+  // The blur target is at 1/2 to 1/8 resolution: one tap at the centre of the four pixels is exact
+  // to within its own bilinear interpolation.
+  vec4 b = texture(u_blur, uv0 + vec2(1.5 * step, 0.0));
+  return b.a > 1e-3 ? vec4(b[channel] / b.a) : frame4;
+#endif
 }

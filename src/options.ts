@@ -191,7 +191,20 @@ export function resolveOptions(
   defaultAssetBaseUrl: string,
 ): ResolvedOptions {
   validatePartialOptions(options);
-  const base = options.assetBaseUrl ?? defaultAssetBaseUrl;
+  // Absolute, so the worker (whose own URL differs from the page's) resolves it the same way.
+  const pageUrl = typeof location !== 'undefined' ? location.href : undefined;
+  let base: string;
+  try {
+    base = new URL(options.assetBaseUrl ?? defaultAssetBaseUrl, pageUrl).href;
+  } catch (cause) {
+    throw new VirtualBackgroundError(
+      'invalid-option',
+      `assetBaseUrl ${options.assetBaseUrl} is not a URL`,
+      {
+        cause,
+      },
+    );
+  }
   return {
     quality: options.quality ?? 'balanced',
     background: options.background ?? { kind: 'blur' },

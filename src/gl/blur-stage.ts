@@ -1,13 +1,14 @@
 import blurFrag from '../../shaders/blur.frag.glsl?raw';
 import blurPrepFrag from '../../shaders/blur-prep.frag.glsl?raw';
+import type { YuvConversion } from './color-space';
 import {
   createPassProgram,
+  createProgramVariants,
   createTarget,
   deleteTarget,
   drawPass,
   type RenderTarget,
 } from './gl-utils';
-import { frameUniforms, type Picture } from './picture';
 
 export const MAX_TAPS = 32;
 
@@ -20,28 +21,45 @@ export function gaussianWeights(sigma: number, taps: number): number[] {
 }
 
 /**
- * How much to shrink before blurring and how many taps: a big radius is blurred at 1/4 or 1/8
- * resolution, where it costs the same as a small one, and the result is indistinguishable.
- * `radius` is in output pixels at 720p (API contract); scaled for other heights.
+ * Folds texel pairs (1,2), (3,4), … of one-sided weights into single bilinear taps: the tap sits at
+ * the weighted mean of the two offsets and carries both weights. Halves the texture reads.
+ */
+export function linearTaps(weights: number[]): { weights: number[]; offsets: number[] } {
+  const out = [weights[0] ?? 1];
+  const offsets: number[] = [];
+  for (let i = 1; i < weights.length; i += 2) {
+    const a = weights[i] ?? 0;
+    const b = weights[i + 1] ?? 0;
+    out.push(a + b);
+    offsets.push(a + b > 0 ? (i * a + (i + 1) * b) / (a + b) : i);
+  }
+  return { weights: out, offsets };
+}
+
+/**
+ * Blur parameters at the resolution the blur runs at (the model's input size, about 1/5 of 720p):
+ * `radius` is in output pixels at 720p (API contract), scaled for the frame's real height.
  */
 export function blurPlan(
   radius: number,
   frameHeight: number,
-): { downscale: number; sigma: number; taps: number } {
-  const r = radius * (frameHeight / 720);
-  const downscale = r >= 24 ? 8 : r >= 8 ? 4 : 2;
-  const sigma = Math.max(r / downscale / 2, 0.5);
+  blurHeight: number,
+): { sigma: number; taps: number } {
+  const r = radius * (frameHeight / 720) * (blurHeight / frameHeight);
+  const sigma = Math.max(r / 2, 0.5);
   const taps = Math.min(Math.ceil(sigma * 2.5), MAX_TAPS);
-  return { downscale, sigma, taps };
+  return { sigma, taps };
 }
 
 /**
- * Stage 4 (blur backgrounds only): background-weighted separable Gaussian at reduced resolution.
- * Output texels are premultiplied (rgb * w, w); the compositor divides. Owns its two targets.
+ * Stage 4 (blur backgrounds only): background-weighted separable Gaussian on the model-size picture.
+ * A blur this wide hides the lower resolution, and on software GL it costs a few hundred thousand
+ * texture reads instead of millions. Output texels are premultiplied (colour * w, w); the compositor
+ * divides. Owns its two targets.
  */
 export function createBlurStage(gl: WebGL2RenderingContext) {
   const prep = createPassProgram(gl, 'blur-prep', blurPrepFrag);
-  const blur = createPassProgram(gl, 'blur', blurFrag);
+  const blur = createProgramVariants(gl, 'blur', blurFrag);
   let targets: [RenderTarget, RenderTarget] | null = null;
 
   function ensureTargets(w: number, h: number): [RenderTarget, RenderTarget] {
@@ -53,40 +71,37 @@ export function createBlurStage(gl: WebGL2RenderingContext) {
   }
 
   return {
-    /** `yuv`: blur in the frame's YCbCr (for the I420 output path) rather than RGB. */
-    render(frame: Picture, mask: WebGLTexture, radius: number, yuv: boolean): WebGLTexture {
-      const plan = blurPlan(radius, frame.height);
-      const w = Math.max(1, Math.round(frame.width / plan.downscale));
-      const h = Math.max(1, Math.round(frame.height / plan.downscale));
-      const [a, b] = ensureTargets(w, h);
+    /** `toYuv`: blur in the frame's YCbCr (the I420 output path) rather than RGB. */
+    render(
+      small: RenderTarget,
+      frameHeight: number,
+      mask: WebGLTexture,
+      radius: number,
+      toYuv: YuvConversion | null,
+    ): WebGLTexture {
+      const plan = blurPlan(radius, frameHeight, small.height);
+      const [a, b] = ensureTargets(small.width, small.height);
       drawPass(gl, prep, a, {
-        ...frameUniforms(frame),
+        u_small: small.texture,
         u_mask: mask,
-        u_yuv: yuv,
-        u_srcTexel: [1 / frame.width, 1 / frame.height],
-        u_footprint: [frame.width / w, frame.height / h],
+        u_yuv: toYuv !== null,
+        u_toYuv: toYuv?.toYuv ?? [1, 0, 0, 0, 1, 0, 0, 0, 1],
+        u_yuvOffset: toYuv?.offset ?? [0, 0, 0],
       });
-      const weights = gaussianWeights(plan.sigma, plan.taps);
-      while (weights.length < MAX_TAPS + 1) weights.push(0);
-      drawPass(gl, blur, b, {
-        u_src: a.texture,
-        u_step: [1 / w, 0],
-        u_taps: plan.taps,
-        u_weights: weights,
-      });
-      drawPass(gl, blur, a, {
-        u_src: b.texture,
-        u_step: [0, 1 / h],
-        u_taps: plan.taps,
-        u_weights: weights,
-      });
+      const w = small.width;
+      const h = small.height;
+      const { weights, offsets } = linearTaps(gaussianWeights(plan.sigma, plan.taps));
+      const program = blur.get({ TAPS: offsets.length });
+      const uniforms = { u_weights: weights, u_offsets: offsets };
+      drawPass(gl, program, b, { ...uniforms, u_src: a.texture, u_step: [1 / w, 0] });
+      drawPass(gl, program, a, { ...uniforms, u_src: b.texture, u_step: [0, 1 / h] });
       return a.texture;
     },
     dispose(): void {
       if (targets) for (const t of targets) deleteTarget(gl, t);
       targets = null;
       gl.deleteProgram(prep.program);
-      gl.deleteProgram(blur.program);
+      blur.dispose();
     },
   };
 }

@@ -1,7 +1,7 @@
 import compositeRgbFrag from '../../shaders/composite-rgb.frag.glsl?raw';
 import type { Vec3 } from './color-space';
 import {
-  createPassProgram,
+  createProgramVariants,
   createTarget,
   deleteTarget,
   drawPass,
@@ -56,7 +56,7 @@ export function compositingUniforms(
             c.toYuv[2] * r + c.toYuv[5] * g + c.toYuv[8] * b + c.offset[2],
           ]
         : [r, g, b];
-      return { ...common, ...placeholderBg, u_bgKind: 0, u_bgColor: colour, u_bgAlpha: a };
+      return { ...common, ...placeholderBg, u_bgColor: colour, u_bgAlpha: a };
     }
     case 'picture': {
       const p = background.picture;
@@ -64,14 +64,18 @@ export function compositingUniforms(
       return {
         ...common,
         ...backgroundUniforms(p),
-        u_bgKind: 1,
         u_bgScale: fit.scale,
         u_bgShift: fit.offset,
       };
     }
     case 'blur':
-      return { ...common, ...placeholderBg, u_bgKind: 2, u_blur: background.texture };
+      return { ...common, ...placeholderBg, u_blur: background.texture };
   }
+}
+
+/** The BG_KIND define of compositing.glsl: one compiled program per kind. */
+export function backgroundKindDefine(background: CompositeBackground): number {
+  return background.kind === 'color' ? 0 : background.kind === 'picture' ? 1 : 2;
 }
 
 /**
@@ -80,7 +84,7 @@ export function compositingUniforms(
  * its own target for the RGBA readback fallback. Owns that target.
  */
 export function createCompositeStage(gl: WebGL2RenderingContext) {
-  const program = createPassProgram(gl, 'composite-rgb', compositeRgbFrag);
+  const programs = createProgramVariants(gl, 'composite-rgb', compositeRgbFrag);
   let target: RenderTarget | null = null;
 
   return {
@@ -101,7 +105,7 @@ export function createCompositeStage(gl: WebGL2RenderingContext) {
       }
       drawPass(
         gl,
-        program,
+        programs.get({ BG_KIND: backgroundKindDefine(background) }),
         out,
         { ...compositingUniforms(frame, mask, background, edge, false), u_flipY: toCanvas },
         { width: frame.width, height: frame.height },
@@ -111,7 +115,7 @@ export function createCompositeStage(gl: WebGL2RenderingContext) {
     dispose(): void {
       deleteTarget(gl, target);
       target = null;
-      gl.deleteProgram(program.program);
+      programs.dispose();
     },
   };
 }

@@ -9,9 +9,9 @@ import {
 import { frameUniforms, type Picture } from './picture';
 
 /**
- * Stage 2: the full-resolution frame shrunk to the model's input size and read back as ImageData.
- * The model never sees the camera frame itself: at 256x144 the readback is 147 KB instead of 3.7 MB,
- * and the segmenter skips its own resize. The returned ImageData is reused: valid until the next call.
+ * Stage 2: the frame shrunk to the model's input size, in RGB. The model never sees the camera frame
+ * itself: at 256x144 the readback is 147 KB instead of 3.7 MB and the segmenter skips its own resize.
+ * The blur stage starts from the same small picture. Owns its target and ImageData.
  */
 export function createDownscaleStage(gl: WebGL2RenderingContext, width: number, height: number) {
   const program = createPassProgram(gl, 'downscale', downscaleFrag);
@@ -21,12 +21,17 @@ export function createDownscaleStage(gl: WebGL2RenderingContext, width: number, 
   return {
     width,
     height,
-    render(frame: Picture): ImageData {
+    target,
+    render(frame: Picture): RenderTarget {
       drawPass(gl, program, target, {
         ...frameUniforms(frame),
         u_srcTexel: [1 / frame.width, 1 / frame.height],
         u_footprint: [frame.width / width, frame.height / height],
       });
+      return target;
+    },
+    /** The last render() as ImageData for the segmenter; reused, valid until the next read(). */
+    read(): ImageData {
       gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
       gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, image.data);
       return image;

@@ -38,9 +38,17 @@ export function createPassProgram(
   gl: WebGL2RenderingContext,
   name: string,
   fragmentSource: string,
+  defines: Record<string, number> = {},
 ): twgl.ProgramInfo {
   let message = '';
-  const source = resolveIncludes(fragmentSource);
+  // Defines go right after `#version`, which must stay the first line.
+  const defineLines = Object.entries(defines)
+    .map(([k, v]) => `#define ${k} ${v}`)
+    .join('\n');
+  const source = resolveIncludes(fragmentSource).replace(
+    /^(#version[^\n]*\n)/,
+    `$1${defineLines}\n`,
+  );
   const info = twgl.createProgramInfo(gl, [fullscreenVert, source], (msg: string) => {
     message += `${msg}\n`;
   });
@@ -127,4 +135,31 @@ export function drawPass(
   gl.useProgram(program.program);
   twgl.setUniforms(program, uniforms);
   gl.drawArrays(gl.TRIANGLES, 0, 3);
+}
+
+/**
+ * Variants of one pass, compiled on first use per set of defines and kept: switching backgrounds
+ * recompiles nothing after the first time. Owns every program it made.
+ */
+export function createProgramVariants(
+  gl: WebGL2RenderingContext,
+  name: string,
+  fragmentSource: string,
+) {
+  const programs = new Map<string, twgl.ProgramInfo>();
+  return {
+    get(defines: Record<string, number>): twgl.ProgramInfo {
+      const key = JSON.stringify(defines);
+      let program = programs.get(key);
+      if (!program) {
+        program = createPassProgram(gl, `${name} ${key}`, fragmentSource, defines);
+        programs.set(key, program);
+      }
+      return program;
+    },
+    dispose(): void {
+      for (const p of programs.values()) gl.deleteProgram(p.program);
+      programs.clear();
+    },
+  };
 }

@@ -2,11 +2,12 @@ import * as twgl from 'twgl.js';
 import packChromaFrag from '../../shaders/pack-chroma.frag.glsl?raw';
 import packLumaFrag from '../../shaders/pack-luma.frag.glsl?raw';
 import {
+  backgroundKindDefine,
   type CompositeBackground,
   type CompositeStage,
   compositingUniforms,
 } from './composite-stage';
-import { createPassProgram, createTarget, deleteTarget, type RenderTarget } from './gl-utils';
+import { createProgramVariants, createTarget, deleteTarget, type RenderTarget } from './gl-utils';
 import type { Picture } from './picture';
 
 /** The I420 packing passes need whole texels of four bytes for every plane row pair. */
@@ -37,8 +38,8 @@ function colorSpaceOf(frame: Picture): VideoColorSpaceInit {
  * Owns the pack target and the buffer; the VideoFrame returned belongs to the caller.
  */
 export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: CompositeStage) {
-  const luma = createPassProgram(gl, 'pack-luma', packLumaFrag);
-  const chroma = createPassProgram(gl, 'pack-chroma', packChromaFrag);
+  const luma = createProgramVariants(gl, 'pack-luma', packLumaFrag);
+  const chroma = createProgramVariants(gl, 'pack-chroma', packChromaFrag);
   let target: RenderTarget | null = null;
   let buffer = new Uint8Array(0);
 
@@ -84,20 +85,24 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
         const uniforms = {
           ...compositingUniforms(frame, mask, background, edge, true),
           u_size: [width, height],
+        };
+        const defines = {
+          BG_KIND: backgroundKindDefine(background),
           // Per-pixel mask taps only pay off where the mask has more than one texel per four pixels.
-          u_maskTaps: maskWidth * 4 > width ? 4 : 1,
+          MASK_TAPS: maskWidth * 4 > width ? 4 : 1,
         };
         gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
-        pass(luma, { ...uniforms, u_lumaPacked: packedY }, 0, height);
+        pass(luma.get(defines), { ...uniforms, u_lumaPacked: packedY }, 0, height);
         const q = height / 4;
+        const chromaProgram = chroma.get(defines);
         pass(
-          chroma,
+          chromaProgram,
           { ...uniforms, u_chromaPacked: packedU, u_rowStart: height, u_channel: 1 },
           height,
           q,
         );
         pass(
-          chroma,
+          chromaProgram,
           { ...uniforms, u_chromaPacked: packedV, u_rowStart: height + q, u_channel: 2 },
           height + q,
           q,
@@ -123,8 +128,8 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
     dispose(): void {
       deleteTarget(gl, target);
       target = null;
-      gl.deleteProgram(luma.program);
-      gl.deleteProgram(chroma.program);
+      luma.dispose();
+      chroma.dispose();
       buffer = new Uint8Array(0);
     },
   };

@@ -14,10 +14,15 @@ export interface MediaPipeSegmenterOptions {
   delegate: 'CPU' | 'GPU';
 }
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
+/**
+ * Fetches an asset and fails with its URL named, instead of an opaque script or model error inside
+ * tasks-vision. An HTML answer counts as missing: dev servers and SPA hosts answer unknown paths
+ * with index.html and status 200.
+ */
+async function fetchAsset(url: string, method: 'GET' | 'HEAD'): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { method });
   } catch (cause) {
     throw new VirtualBackgroundError('asset-load-failed', `could not fetch ${url}`, { cause });
   }
@@ -27,7 +32,17 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
       `${url} answered ${response.status} ${response.statusText}`,
     );
   }
-  return new Uint8Array(await response.arrayBuffer());
+  if ((response.headers.get('content-type') ?? '').includes('text/html')) {
+    throw new VirtualBackgroundError(
+      'asset-load-failed',
+      `${url} answered with an HTML page, not the asset (wrong assetBaseUrl?)`,
+    );
+  }
+  return response;
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  return new Uint8Array(await (await fetchAsset(url, 'GET')).arrayBuffer());
 }
 
 /**
@@ -39,9 +54,11 @@ export async function createMediaPipeSegmenter(
 ): Promise<Segmenter> {
   const wasmBase = new URL('wasm', options.assetBaseUrl).href;
   const modelUrl = new URL(options.modelFile, options.assetBaseUrl).href;
-  const [fileset, model] = await Promise.all([
-    FilesetResolver.forVisionTasks(wasmBase, true),
+  const fileset = await FilesetResolver.forVisionTasks(wasmBase, true);
+  const [model] = await Promise.all([
     fetchBytes(modelUrl),
+    fetchAsset(fileset.wasmLoaderPath, 'HEAD'),
+    fetchAsset(fileset.wasmBinaryPath, 'HEAD'),
   ]);
   let segmenter: ImageSegmenter;
   try {
@@ -82,7 +99,7 @@ export async function createMediaPipeSegmenter(
     confidence.set(person.getAsFloat32Array());
   };
 
-  return {
+  const segmenterApi: Segmenter = {
     info: {
       engine: 'mediapipe',
       backend: options.delegate === 'GPU' ? 'gpu' : 'cpu',
@@ -103,4 +120,15 @@ export async function createMediaPipeSegmenter(
       segmenter.close();
     },
   };
+  // The first call initialises XNNPACK and the graph (seconds on a slow machine): pay it here, at
+  // load time, not on the first camera frame, where it would stall the output.
+  try {
+    segmenterApi.segment(new ImageData(options.inputWidth, options.inputHeight), 0);
+  } catch (cause) {
+    segmenterApi.dispose();
+    throw new VirtualBackgroundError('model-load-failed', `warm-up run failed: ${String(cause)}`, {
+      cause,
+    });
+  }
+  return segmenterApi;
 }

@@ -82,8 +82,8 @@ export class FramePipeline {
   private readonly blur;
   private readonly composite;
   private readonly output;
-  private downscale: DownscaleStage | null = null;
-  private mask: MaskStage | null = null;
+  private downscale: DownscaleStage;
+  private mask: MaskStage;
   private segmenter: Segmenter | null = null;
   private background: ActiveBackground | null = null;
   private blurRadius = DEFAULT_BLUR_RADIUS;
@@ -144,6 +144,9 @@ export class FramePipeline {
     this.input = createFrameInputStage(gl);
     this.blur = createBlurStage(gl);
     this.composite = createCompositeStage(gl);
+    const model = LEVELS[this.quality].model;
+    this.downscale = createDownscaleStage(gl, model.width, model.height);
+    this.mask = createMaskStage(gl, model.width, model.height);
     this.output = createOutputStage(gl, this.composite);
   }
 
@@ -165,10 +168,15 @@ export class FramePipeline {
     });
     this.segmenter?.dispose();
     this.segmenter = segmenter;
-    this.downscale?.dispose();
-    this.downscale = createDownscaleStage(this.gl, level.model.width, level.model.height);
-    this.mask?.dispose();
-    this.mask = createMaskStage(this.gl, level.model.width, level.model.height);
+    if (
+      this.downscale.width !== level.model.width ||
+      this.downscale.height !== level.model.height
+    ) {
+      this.downscale.dispose();
+      this.downscale = createDownscaleStage(this.gl, level.model.width, level.model.height);
+      this.mask.dispose();
+      this.mask = createMaskStage(this.gl, level.model.width, level.model.height);
+    }
   }
 
   setQuality(quality: Quality): void {
@@ -236,11 +244,11 @@ export class FramePipeline {
 
     let segmentMs = 0;
     const level = LEVELS[this.quality];
-    if (this.segmenter && this.downscale && this.mask) {
+    const small = this.downscale.render(picture);
+    if (this.segmenter) {
       const t0 = performance.now();
-      const image = this.downscale.render(picture);
       try {
-        const confidence = this.segmenter.segment(image, frame.timestamp / 1000);
+        const confidence = this.segmenter.segment(this.downscale.read(), frame.timestamp / 1000);
         this.mask.update(confidence, picture, level.mask);
         this.framesSegmented++;
         this.consecutiveSegmentFailures = 0;
@@ -257,20 +265,20 @@ export class FramePipeline {
       segmentMs = performance.now() - t0;
       this.segmentMs.push(segmentMs);
     }
-    const hasMask = this.mask?.hasMask ?? false;
-    if (!hasMask) this.framesWithoutMask++;
-    // Before the first mask, an all-zero mask texture: the output is background only.
-    const maskTexture = this.mask?.output() ?? this.emptyMask();
+    if (!this.mask.hasMask) this.framesWithoutMask++;
+    // Before the first mask the mask stage holds zeros: the output is background only.
+    const maskTexture = this.mask.output();
 
     const bg =
       kind === 'blur'
         ? {
             kind: 'blur' as const,
             texture: this.blur.render(
-              picture,
+              small,
+              picture.height,
               maskTexture,
               this.blurRadius,
-              outputPath === 'planes',
+              outputPath === 'planes' ? picture.conversion : null,
             ),
           }
         : kind === 'color'
@@ -307,18 +315,6 @@ export class FramePipeline {
     this.lastPath = path;
     this.finish(receivedAt, segmentMs, total - segmentMs);
     return out;
-  }
-
-  private emptyMaskTexture: WebGLTexture | null = null;
-  private emptyMask(): WebGLTexture {
-    if (!this.emptyMaskTexture) {
-      const gl = this.gl;
-      this.emptyMaskTexture = gl.createTexture();
-      gl.bindTexture(gl.TEXTURE_2D, this.emptyMaskTexture);
-      gl.texStorage2D(gl.TEXTURE_2D, 1, gl.R8, 1, 1);
-      gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, 1, 1, gl.RED, gl.UNSIGNED_BYTE, new Uint8Array([0]));
-    }
-    return this.emptyMaskTexture as WebGLTexture;
   }
 
   private finish(receivedAt: number, segmentMs: number, composeMs: number): void {
@@ -365,13 +361,12 @@ export class FramePipeline {
     this.background = null;
     this.segmenter?.dispose();
     this.segmenter = null;
-    this.mask?.dispose();
-    this.downscale?.dispose();
+    this.mask.dispose();
+    this.downscale.dispose();
     this.output.dispose();
     this.composite.dispose();
     this.blur.dispose();
     this.input.dispose();
-    this.gl.deleteTexture(this.emptyMaskTexture);
     this.gl.getExtension('WEBGL_lose_context')?.loseContext();
   }
 }

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import type { Background } from '../../src/index';
 import { type HarnessModule, mean, min, openPage, personRegions, regions } from './helpers';
-import type { RunOptions, RunResult } from './page/harness';
+import type { BackgroundClass, RunOptions, RunResult } from './page/harness';
 
 const HARNESS = '/test/browser/page/harness.ts';
 
@@ -114,12 +114,12 @@ test.describe('output track pixels on the person fixture', () => {
     const result = await runPhases(page, { regions, phases, warmupFrames: 0 });
     const classes = result.verdicts.map((v) => v.backgroundClass);
     console.log('[switch] classes', classes.join(' '), 'phase starts', result.phaseStarts);
-    expect(classes).not.toContain('raw');
-    const expected = ['blur', 'color', 'image'];
+    expect(classes).not.toContain('raw' as BackgroundClass);
+    const expected: BackgroundClass[] = ['blur', 'color', 'image'];
     result.phaseStarts.forEach((start, i) => {
       const end = result.phaseStarts[i + 1] ?? classes.length;
       const phase = classes.slice(start, end);
-      const firstGood = phase.indexOf(expected[i] as string);
+      const firstGood = phase.indexOf(expected[i] as BackgroundClass);
       expect(firstGood, `phase ${i} reached ${expected[i]}`).toBeGreaterThanOrEqual(0);
       expect(firstGood, `phase ${i} took too long`).toBeLessThanOrEqual(i === 0 ? 0 : 3);
       // Once switched, it stays switched.

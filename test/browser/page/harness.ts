@@ -259,6 +259,17 @@ function judge(
   };
 }
 
+/**
+ * The input frame an output frame was made from. The pipeline copies the timestamp, but Chrome's
+ * generator may round it by a few microseconds, so match within half a millisecond.
+ */
+function matchInput(inputs: Map<number, Crops>, ts: number): Crops | undefined {
+  const exact = inputs.get(ts);
+  if (exact) return exact;
+  for (const [t, crops] of inputs) if (Math.abs(t - ts) <= 500) return crops;
+  return undefined;
+}
+
 export interface RunOptions {
   regions: Region[];
   quality?: Quality;
@@ -267,6 +278,8 @@ export interface RunOptions {
   /** Output frames to ignore at the start (the pipeline is allowed to warm up). */
   warmupFrames?: number;
   timeoutMs?: number;
+  /** Call createVirtualBackground() with no options at all (the first phase must be its default, blur). */
+  defaults?: boolean;
 }
 
 export interface RunResult {
@@ -297,10 +310,12 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
   };
   const first = options.phases[0];
   if (!first) throw new Error('no phases');
-  const vb: VirtualBackground = await createVirtualBackground({
-    quality: options.quality ?? 'fast',
-    background: resolve(first.background),
-  });
+  const vb: VirtualBackground = options.defaults
+    ? await createVirtualBackground()
+    : await createVirtualBackground({
+        quality: options.quality ?? 'fast',
+        background: resolve(first.background),
+      });
   const out = await vb.start(cam);
   const inputs = new Map<number, Crops>();
   const verdicts: FrameVerdict[] = [];
@@ -316,7 +331,7 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
   const outputTap = tapTrack(out, regions, (ts, crops) => {
     seen++;
     if (seen <= warmup) return;
-    const inp = inputs.get(ts);
+    const inp = matchInput(inputs, ts);
     if (!inp) {
       unmatched++;
       return;
