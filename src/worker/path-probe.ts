@@ -1,6 +1,6 @@
-/** 'auto' frame-path choice: try each path on a few real frames, keep the cheaper (median ms). */
 export type Path = 'texture' | 'planes';
 
+/** 'auto' frame-path choice: try each path on a few real frames, keep the cheaper (median ms). */
 export class PathProbe {
   private readonly samples: Record<Path, number[]> = { planes: [], texture: [] };
   private decided: Path | null;
