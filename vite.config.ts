@@ -30,6 +30,12 @@ export default defineConfig({
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
+  // Pre-bundle every dependency up front: one discovered later (the worker's tasks-vision, say)
+  // makes Vite re-optimise and reload the page mid-session, which kills a running call.
+  optimizeDeps: {
+    entries: ['index.html', 'src/**/*.ts', 'test/browser/page/*.ts'],
+    include: ['@mediapipe/tasks-vision', 'twgl.js', 'lit'],
+  },
   build: { target: 'es2022' },
   plugins: [copyModels()],
 });

@@ -160,6 +160,7 @@ export interface ResolvedOptions {
   outputPath: FramePath;
   segmenterDelegate: 'auto' | 'CPU' | 'GPU';
   statsIntervalMs: number;
+  transport: 'auto' | 'streams' | 'element';
 }
 
 export function validatePartialOptions(options: Partial<VirtualBackgroundOptions>): void {
@@ -180,6 +181,13 @@ export function validatePartialOptions(options: Partial<VirtualBackgroundOptions
   const s = options.statsIntervalMs;
   if (s !== undefined && (typeof s !== 'number' || !(s >= 50))) {
     throw new VirtualBackgroundError('invalid-option', 'statsIntervalMs must be a number ≥ 50');
+  }
+  const t = options.transport;
+  if (t !== undefined && t !== 'auto' && t !== 'streams' && t !== 'element') {
+    throw new VirtualBackgroundError(
+      'invalid-option',
+      `transport must be auto, streams or element`,
+    );
   }
   if (options.assetBaseUrl !== undefined && typeof options.assetBaseUrl !== 'string') {
     throw new VirtualBackgroundError('invalid-option', 'assetBaseUrl must be a string URL');
@@ -213,5 +221,6 @@ export function resolveOptions(
     outputPath: options.outputPath ?? 'auto',
     segmenterDelegate: options.segmenterDelegate ?? 'auto',
     statsIntervalMs: options.statsIntervalMs ?? 1000,
+    transport: options.transport ?? 'auto',
   };
 }

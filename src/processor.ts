@@ -1,7 +1,12 @@
 import { type PreparedBackground, prepareBackground } from './background-source';
+import {
+  createElementTransport,
+  type ElementTransport,
+  elementTransportSupported,
+} from './element-transport';
 import { deserializeError, VirtualBackgroundError } from './errors';
 import { type ResolvedOptions, resolveOptions, validatePartialOptions } from './options';
-import { type FromWorker, type ToWorker, transferablesOf } from './protocol';
+import { type FromWorker, type ToWorker, transferablesOf, type WorkerIo } from './protocol';
 import type { ProcessorStats, VirtualBackground, VirtualBackgroundOptions } from './types';
 
 export type ProcessorState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -44,7 +49,9 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
   private options: ResolvedOptions;
   private state: ProcessorState = 'idle';
   private worker: Worker | null = null;
-  private generator: MediaStreamTrackGenerator | null = null;
+  /** The output track: a MediaStreamTrackGenerator, or the captured canvas of the element transport. */
+  private output: MediaStreamTrack | null = null;
+  private element: ElementTransport | null = null;
   private background: PreparedBackground | null = null;
   private latest: ProcessorStats;
   private nextUpdateId = 1;
@@ -54,15 +61,21 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
   >();
   private stopped: Promise<void> | null = null;
 
-  /** Whether this browser has what the Chrome path needs. */
-  static isSupported(): boolean {
+  /** Whether the breakout-box streams (Chrome) are there. */
+  static hasStreams(): boolean {
     return (
       typeof MediaStreamTrackProcessor !== 'undefined' &&
-      typeof MediaStreamTrackGenerator !== 'undefined' &&
+      typeof MediaStreamTrackGenerator !== 'undefined'
+    );
+  }
+
+  /** Whether this browser can run the pipeline by either transport. */
+  static isSupported(): boolean {
+    const common =
       typeof Worker !== 'undefined' &&
       typeof OffscreenCanvas !== 'undefined' &&
-      typeof VideoFrame !== 'undefined'
-    );
+      typeof VideoFrame !== 'undefined';
+    return common && (VirtualBackgroundProcessor.hasStreams() || elementTransportSupported());
   }
 
   constructor(options: VirtualBackgroundOptions = {}) {
@@ -92,18 +105,47 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     if (!VirtualBackgroundProcessor.isSupported()) {
       throw new VirtualBackgroundError(
         'unsupported-browser',
-        'this browser lacks MediaStreamTrackProcessor/MediaStreamTrackGenerator, OffscreenCanvas or WebCodecs',
+        'this browser lacks WebCodecs, OffscreenCanvas or workers, or both MediaStreamTrackGenerator and requestVideoFrameCallback',
+      );
+    }
+    if (this.options.transport === 'streams' && !VirtualBackgroundProcessor.hasStreams()) {
+      throw new VirtualBackgroundError(
+        'unsupported-browser',
+        "transport 'streams' needs MediaStreamTrackProcessor and MediaStreamTrackGenerator",
       );
     }
     this.state = 'starting';
     try {
       this.background = await prepareBackground(this.options.background);
-      const Processor = MediaStreamTrackProcessor as NonNullable<typeof MediaStreamTrackProcessor>;
-      const Generator = MediaStreamTrackGenerator as NonNullable<typeof MediaStreamTrackGenerator>;
-      // Two frames of slack: enough to ride out a slow frame, not enough to build latency.
-      const processor = new Processor({ track, maxBufferSize: 2 });
-      const generator = new Generator({ kind: 'video' });
-      this.generator = generator;
+      const frameRate = track.getSettings().frameRate ?? 30;
+      const useStreams =
+        this.options.transport === 'streams' ||
+        (this.options.transport === 'auto' && VirtualBackgroundProcessor.hasStreams());
+      let io: WorkerIo;
+      const transfer: Transferable[] = [];
+      if (useStreams) {
+        const Processor = MediaStreamTrackProcessor as NonNullable<
+          typeof MediaStreamTrackProcessor
+        >;
+        const Generator = MediaStreamTrackGenerator as NonNullable<
+          typeof MediaStreamTrackGenerator
+        >;
+        // Two frames of slack: enough to ride out a slow frame, not enough to build latency.
+        const processor = new Processor({ track, maxBufferSize: 2 });
+        const generator = new Generator({ kind: 'video' });
+        this.output = generator;
+        io = { kind: 'streams', readable: processor.readable, writable: generator.writable };
+        transfer.push(
+          processor.readable as unknown as Transferable,
+          generator.writable as unknown as Transferable,
+        );
+      } else {
+        const element = await createElementTransport(track, frameRate);
+        this.element = element;
+        this.output = element.output;
+        io = { kind: 'canvas', canvas: element.canvas };
+        transfer.push(element.canvas);
+      }
       const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), {
         type: 'module',
         name: 'virtual-background',
@@ -144,11 +186,9 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
       worker.addEventListener('message', (event: MessageEvent<FromWorker>) =>
         this.onWorkerMessage(event.data),
       );
-      const frameRate = track.getSettings().frameRate ?? 30;
       const message: ToWorker = {
         type: 'start',
-        readable: processor.readable,
-        writable: generator.writable,
+        io,
         settings: {
           quality: this.options.quality,
           assetBaseUrl: this.options.assetBaseUrl,
@@ -160,14 +200,11 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         background: this.background.payload,
         frameRate,
       };
-      worker.postMessage(message, [
-        processor.readable as unknown as Transferable,
-        generator.writable as unknown as Transferable,
-        ...transferablesOf(this.background.payload),
-      ]);
+      worker.postMessage(message, [...transfer, ...transferablesOf(this.background.payload)]);
       await ready;
+      this.element?.attach(worker);
       this.state = 'running';
-      return generator;
+      return this.output;
     } catch (error) {
       this.teardown();
       this.state = 'stopped';
@@ -182,12 +219,13 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     if (
       options.assetBaseUrl !== undefined ||
       options.inputPath !== undefined ||
-      options.outputPath !== undefined
+      options.outputPath !== undefined ||
+      options.transport !== undefined
     ) {
       if (this.state !== 'idle') {
         throw new VirtualBackgroundError(
           'invalid-option',
-          'assetBaseUrl, inputPath and outputPath are fixed once started',
+          'assetBaseUrl, inputPath, outputPath and transport are fixed once started',
         );
       }
     }
@@ -255,7 +293,9 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
   private teardown(): void {
     this.worker?.terminate();
     this.worker = null;
-    this.generator?.stop();
+    this.element?.dispose();
+    this.element = null;
+    this.output?.stop();
     this.background?.dispose();
     this.background = null;
     for (const { reject } of this.pendingUpdates.values()) {

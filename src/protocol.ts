@@ -19,16 +19,25 @@ export interface WorkerSettings {
   statsIntervalMs: number;
 }
 
+/**
+ * Where frames come from and go to. `streams`: transferred breakout-box streams. `canvas`: frames
+ * arrive one by one as 'frame' messages and the output is drawn into a canvas transferred from the
+ * page, whose captureStream() is the output track.
+ */
+export type WorkerIo =
+  | { kind: 'streams'; readable: ReadableStream<VideoFrame>; writable: WritableStream<VideoFrame> }
+  | { kind: 'canvas'; canvas: OffscreenCanvas };
+
 export type ToWorker =
   | {
       type: 'start';
-      readable: ReadableStream<VideoFrame>;
-      writable: WritableStream<VideoFrame>;
+      io: WorkerIo;
       settings: WorkerSettings;
       background: BackgroundPayload;
       frameRate: number;
     }
   | { type: 'update'; id: number; quality?: Quality; background?: BackgroundPayload }
+  | { type: 'frame'; frame: VideoFrame }
   | { type: 'stop' };
 
 export type FromWorker =
@@ -36,6 +45,8 @@ export type FromWorker =
   | { type: 'updated'; id: number }
   | { type: 'update-failed'; id: number; error: SerializedError }
   | { type: 'stats'; stats: ProcessorStats }
+  /** canvas io: the last 'frame' is done with, the page may send the next. */
+  | { type: 'frame-done' }
   | { type: 'error'; error: SerializedError; fatal: boolean }
   | { type: 'stopped'; stats: ProcessorStats };
 

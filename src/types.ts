@@ -24,6 +24,13 @@ export interface VirtualBackgroundOptions {
   segmenterDelegate?: 'auto' | 'CPU' | 'GPU';
   /** Interval between `stats` events, ms. Default 1000. */
   statsIntervalMs?: number;
+  /**
+   * How frames reach the worker and come back. `streams`: MediaStreamTrackProcessor/Generator
+   * (Chrome). `element`: a <video> with requestVideoFrameCallback in, canvas.captureStream() out,
+   * for browsers without MediaStreamTrackGenerator (Firefox). `auto` (default) picks streams where
+   * they exist.
+   */
+  transport?: 'auto' | 'streams' | 'element';
 }
 
 export interface ProcessorStats {

@@ -33,7 +33,9 @@ function isSoftwareRenderer(gl: WebGL2RenderingContext): boolean {
  * the background and the context itself.
  */
 export class FramePipeline {
-  private readonly canvas = new OffscreenCanvas(16, 16);
+  private readonly canvas: OffscreenCanvas;
+  /** canvas io: the canvas is the output; process() draws into it and returns no frame. */
+  private readonly canvasSink: boolean;
   private readonly gl: WebGL2RenderingContext;
   private readonly software: boolean;
   private readonly input;
@@ -71,7 +73,10 @@ export class FramePipeline {
     private readonly ledger: FrameLedger,
     frameRate: number,
     private readonly report: (error: unknown, fatal: boolean) => void,
+    outputCanvas: OffscreenCanvas | null = null,
   ) {
+    this.canvas = outputCanvas ?? new OffscreenCanvas(16, 16);
+    this.canvasSink = outputCanvas !== null;
     const gl = this.canvas.getContext('webgl2', {
       alpha: false,
       antialias: false,
@@ -175,7 +180,7 @@ export class FramePipeline {
    * Turns one camera frame into one output frame. The input frame stays owned by the caller;
    * the returned frame is either that same frame (passthrough) or a new one the caller must adopt.
    */
-  async process(frame: VideoFrame, receivedAt: number): Promise<VideoFrame> {
+  async process(frame: VideoFrame, receivedAt: number): Promise<VideoFrame | null> {
     if (this.contextLost)
       throw new VirtualBackgroundError('gl-error', 'the WebGL context was lost');
     this.framesIn++;
@@ -189,7 +194,7 @@ export class FramePipeline {
     this.lastTimestampUs = frame.timestamp;
 
     const kind = this.background?.kind ?? 'none';
-    if (kind === 'none') {
+    if (kind === 'none' && !this.canvasSink) {
       this.lastPath = 'passthrough';
       this.finish(receivedAt, 0, 0);
       return frame;
@@ -197,13 +202,17 @@ export class FramePipeline {
     const start = performance.now();
     const gl = this.gl;
     const path = canUploadPlanes(frame.format) ? this.probe.next() : 'texture';
-    const outputPath = this.settings.outputPath === 'auto' ? path : this.settings.outputPath;
+    const outputPath = this.canvasSink
+      ? 'texture'
+      : this.settings.outputPath === 'auto'
+        ? path
+        : this.settings.outputPath;
     const picture = await this.input.upload(frame, path);
 
     let segmentMs = 0;
     const level = LEVELS[this.quality];
     const small = this.downscale.render(picture);
-    if (this.segmenter) {
+    if (this.segmenter && kind !== 'none') {
       const t0 = performance.now();
       try {
         const confidence = this.segmenter.segment(this.downscale.read(), frame.timestamp / 1000);
@@ -243,14 +252,16 @@ export class FramePipeline {
           ? { kind: 'color' as const, rgba: this.colour }
           : ((await this.background?.prepare()) ?? { kind: 'color' as const, rgba: this.colour });
 
-    let out: VideoFrame;
+    // Passthrough into a canvas sink: a mask edge below zero makes every pixel person.
+    const edge: [number, number] = kind === 'none' ? [-1, 0] : level.edge;
+    let out: VideoFrame | null = null;
     if (outputPath === 'planes') {
       const maskWidth = level.model.width * Math.max(1, level.mask.refineScale);
       out = this.output.render(
         picture,
         maskTexture,
         bg,
-        level.edge,
+        edge,
         maskWidth,
         frame.timestamp,
         frame.duration,
@@ -260,10 +271,12 @@ export class FramePipeline {
         this.canvas.width = picture.width;
         this.canvas.height = picture.height;
       }
-      this.composite.render(picture, maskTexture, bg, level.edge, true);
-      const init: VideoFrameInit = { timestamp: frame.timestamp };
-      if (frame.duration !== null) init.duration = frame.duration;
-      out = new VideoFrame(this.canvas, init);
+      this.composite.render(picture, maskTexture, bg, edge, true);
+      if (!this.canvasSink) {
+        const init: VideoFrameInit = { timestamp: frame.timestamp };
+        if (frame.duration !== null) init.duration = frame.duration;
+        out = new VideoFrame(this.canvas, init);
+      }
     }
     const err = gl.getError();
     if (err === gl.CONTEXT_LOST_WEBGL)

@@ -31,30 +31,58 @@ function report(error: unknown, fatal: boolean): void {
   if (fatal) abort?.abort(error);
 }
 
+/** canvas io: frames posted by the page, as a stream, so both io kinds share one transform. */
+let canvasFrames: ReadableStreamDefaultController<VideoFrame> | null = null;
+
+function openIo(message: Extract<ToWorker, { type: 'start' }>): {
+  readable: ReadableStream<VideoFrame>;
+  writable: WritableStream<VideoFrame>;
+} {
+  if (message.io.kind === 'streams') return message.io;
+  const readable = new ReadableStream<VideoFrame>({
+    start(controller) {
+      canvasFrames = controller;
+    },
+  });
+  // The picture is already in the canvas; nothing is enqueued in canvas mode.
+  const writable = new WritableStream<VideoFrame>({
+    write(frame) {
+      frame.close();
+    },
+  });
+  return { readable, writable };
+}
+
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
-  const p = new FramePipeline(message.settings, ledger, message.frameRate, report);
+  const outputCanvas = message.io.kind === 'canvas' ? message.io.canvas : null;
+  const p = new FramePipeline(message.settings, ledger, message.frameRate, report, outputCanvas);
   pipeline = p;
   await p.setBackground(message.background);
   await p.loadSegmenter();
   abort = new AbortController();
+  const { readable, writable } = openIo(message);
   const transform = new TransformStream<VideoFrame, VideoFrame>({
     async transform(frame, controller) {
       const receivedAt = performance.now();
-      ledger.adopt(frame);
+      // canvas io frames were adopted when their message arrived.
+      if (!ledger.owns(frame)) ledger.adopt(frame);
       // One exit for every frame: enqueued or closed here, whatever process() does.
       try {
         const out = await p.process(frame, receivedAt);
-        if (out !== frame) ledger.adopt(out);
-        ledger.handOff(out);
-        controller.enqueue(out);
+        if (out) {
+          if (out !== frame) ledger.adopt(out);
+          ledger.handOff(out);
+          controller.enqueue(out);
+        }
       } finally {
         if (ledger.owns(frame)) ledger.close(frame);
+        if (outputCanvas) post({ type: 'frame-done' });
       }
     },
   });
-  piping = message.readable
+  piping = readable
     .pipeThrough(transform, { signal: abort.signal })
-    .pipeTo(message.writable, { signal: abort.signal })
+    .pipeTo(writable, { signal: abort.signal })
     .catch((error: unknown) => {
       if (abort?.signal.aborted) return; // stop() or a fatal error already reported
       report(
@@ -133,6 +161,11 @@ scope.addEventListener('message', (event) => {
       );
       break;
     }
+    case 'frame':
+      ledger.adopt(message.frame);
+      if (canvasFrames && !abort?.signal.aborted) canvasFrames.enqueue(message.frame);
+      else ledger.close(message.frame);
+      break;
     case 'stop':
       void stop();
       break;

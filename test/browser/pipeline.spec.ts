@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import type { Background } from '../../src/index';
 import { type HarnessModule, mean, min, openPage, personRegions, regions } from './helpers';
-import type { BackgroundClass, RunOptions, RunResult } from './page/harness';
+import type { BackgroundClass, RunOptions, RunResult, UnpairedResult } from './page/harness';
 
 const HARNESS = '/test/browser/page/harness.ts';
 
@@ -130,4 +130,35 @@ test.describe('output track pixels on the person fixture', () => {
       0.85,
     );
   });
+});
+
+test('element transport (no MediaStreamTrackGenerator): canvas-captured output with the same pixels', async ({
+  page,
+}) => {
+  await openPage(page);
+  const result: UnpairedResult = await page.evaluate(
+    async ({ url, regions }) => {
+      const h = (await import(url)) as HarnessModule;
+      return h.runUnpaired(regions, 'element', 20);
+    },
+    { url: HARNESS, regions },
+  );
+  console.log('[element]', {
+    backgroundGreen: mean(result.backgroundGreen),
+    personGreen: mean(result.personGreen),
+    personMeanOut: result.personMeanOut,
+    personMeanIn: result.personMeanIn,
+    fpsOut: result.stats.fpsOut,
+    output: result.outputSettings,
+  });
+  expect(result.backgroundGreen.length).toBe(20);
+  expect(min(result.backgroundGreen)).toBeGreaterThanOrEqual(0.95);
+  expect(Math.max(...result.personGreen)).toBeLessThanOrEqual(0.02);
+  for (const [name, rgb] of Object.entries(result.personMeanOut)) {
+    const ref = result.personMeanIn[name] as [number, number, number];
+    rgb.forEach((v, c) => {
+      expect(Math.abs(v - (ref[c] ?? 0)), `${name}[${c}]`).toBeLessThan(12);
+    });
+  }
+  expect(result.stats.framesOut).toBeGreaterThan(20);
 });

@@ -414,3 +414,106 @@ export async function measurePerformance(
   cam.stop();
   return { stats, longTasks, videoFps, startMs };
 }
+
+export interface UnpairedResult {
+  /** Per output frame: share of green pixels over all background regions and over all person regions. */
+  backgroundGreen: number[];
+  personGreen: number[];
+  /** Mean RGB of each person region, over output frames and over input frames. */
+  personMeanOut: Record<string, [number, number, number]>;
+  personMeanIn: Record<string, [number, number, number]>;
+  stats: ProcessorStats;
+  outputSettings: MediaTrackSettings;
+}
+
+function meanRgb(img: ImageData): [number, number, number] {
+  const n = img.width * img.height;
+  const sum = [0, 0, 0];
+  for (let i = 0; i < n * 4; i += 4) {
+    sum[0] = (sum[0] ?? 0) + (img.data[i] ?? 0);
+    sum[1] = (sum[1] ?? 0) + (img.data[i + 1] ?? 0);
+    sum[2] = (sum[2] ?? 0) + (img.data[i + 2] ?? 0);
+  }
+  return [(sum[0] ?? 0) / n, (sum[1] ?? 0) / n, (sum[2] ?? 0) / n];
+}
+
+/**
+ * For transports whose output frames carry their own timestamps (canvas capture), frames cannot be
+ * paired with their inputs: judge each output frame on its own (green background, no green on the
+ * person) and compare the person regions' mean colours with the camera's over the same time.
+ */
+export async function runUnpaired(
+  regions: Region[],
+  transport: 'element' | 'streams',
+  frames: number,
+): Promise<UnpairedResult> {
+  const cam = await camera();
+  const vb = await createVirtualBackground({
+    quality: 'fast',
+    background: { kind: 'color', color: '#00ff00' },
+    transport,
+  });
+  const out = await vb.start(cam);
+  const backgroundGreen: number[] = [];
+  const personGreen: number[] = [];
+  const sums = { out: new Map<string, number[]>(), in: new Map<string, number[]>() };
+  const add = (which: 'out' | 'in', name: string, rgb: [number, number, number]) => {
+    const s = sums[which].get(name) ?? [0, 0, 0, 0];
+    sums[which].set(name, [
+      (s[0] ?? 0) + rgb[0],
+      (s[1] ?? 0) + rgb[1],
+      (s[2] ?? 0) + rgb[2],
+      (s[3] ?? 0) + 1,
+    ]);
+  };
+  const person = regions.filter((r) => r.label === 'person');
+  let seen = 0;
+  const inputTap = tapTrack(cam.clone(), person, (_ts, crops) => {
+    for (const [name, img] of crops) add('in', name, meanRgb(img));
+  });
+  const outputTap = tapTrack(out, regions, (_ts, crops) => {
+    if (++seen <= 5) return; // warm-up
+    let bg = 0;
+    let bgN = 0;
+    let p = 0;
+    let pN = 0;
+    for (const r of regions) {
+      const img = crops.get(r.name) as ImageData;
+      const n = img.width * img.height;
+      const g = fractionNear(img, GREEN, 24) * n;
+      if (r.label === 'person') {
+        p += g;
+        pN += n;
+        add('out', r.name, meanRgb(img));
+      } else {
+        bg += g;
+        bgN += n;
+      }
+    }
+    backgroundGreen.push(bg / bgN);
+    personGreen.push(p / pN);
+  });
+  const deadline = performance.now() + 60_000;
+  while (backgroundGreen.length < frames && performance.now() < deadline) await sleep(50);
+  await outputTap.stop();
+  await inputTap.stop();
+  const stats = vb.stats();
+  const outputSettings = out.getSettings();
+  await vb.stop();
+  cam.stop();
+  const means = (m: Map<string, number[]>) =>
+    Object.fromEntries(
+      [...m].map(([k, s]) => [
+        k,
+        [(s[0] ?? 0) / (s[3] ?? 1), (s[1] ?? 0) / (s[3] ?? 1), (s[2] ?? 0) / (s[3] ?? 1)],
+      ]),
+    ) as Record<string, [number, number, number]>;
+  return {
+    backgroundGreen,
+    personGreen,
+    personMeanOut: means(sums.out),
+    personMeanIn: means(sums.in),
+    stats,
+    outputSettings,
+  };
+}

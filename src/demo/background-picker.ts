@@ -1,0 +1,343 @@
+import { css, html, LitElement, type TemplateResult } from 'lit';
+import type { Background } from '../index';
+import { sharedStyles } from './styles';
+
+/** One background the user can pick; `id` marks the active choice. */
+export interface BackgroundChoice {
+  id: string;
+  label: string;
+  background: Background;
+}
+
+/** Detail of the `background-select` event. */
+export type BackgroundSelectDetail = BackgroundChoice;
+
+export const NONE: BackgroundChoice = { id: 'none', label: 'None', background: { kind: 'none' } };
+
+export const BLURS: BackgroundChoice[] = [
+  { id: 'blur-light', label: 'Light', background: { kind: 'blur', radius: 6 } },
+  { id: 'blur-medium', label: 'Medium', background: { kind: 'blur', radius: 14 } },
+  { id: 'blur-strong', label: 'Strong', background: { kind: 'blur', radius: 30 } },
+];
+
+export const COLORS: BackgroundChoice[] = [
+  { id: 'color-green', label: 'Green', background: { kind: 'color', color: '#00ff00' } },
+  { id: 'color-blue', label: 'Blue', background: { kind: 'color', color: '#1e6bff' } },
+  { id: 'color-white', label: 'White', background: { kind: 'color', color: '#ffffff' } },
+  { id: 'color-charcoal', label: 'Charcoal', background: { kind: 'color', color: '#26292e' } },
+  { id: 'color-coral', label: 'Coral', background: { kind: 'color', color: 'coral' } },
+];
+
+// Literal URLs, so Vite sees and bundles each asset.
+export const IMAGES: BackgroundChoice[] = [
+  {
+    id: 'image-hubble',
+    label: 'Hubble deep field',
+    background: {
+      kind: 'image',
+      source: new URL('./assets/hubble-deep-field.jpg', import.meta.url).href,
+    },
+  },
+  {
+    id: 'image-rocket',
+    label: 'Rocket launch',
+    background: {
+      kind: 'image',
+      source: new URL('./assets/rocket-launch.jpg', import.meta.url).href,
+    },
+  },
+  {
+    id: 'image-coffee',
+    label: 'Coffee',
+    background: { kind: 'image', source: new URL('./assets/coffee.jpg', import.meta.url).href },
+  },
+];
+
+export const VIDEOS: BackgroundChoice[] = [
+  {
+    id: 'video-mandelbrot',
+    label: 'Mandelbrot zoom',
+    background: {
+      kind: 'video',
+      source: new URL('./assets/mandelbrot.webm', import.meta.url).href,
+    },
+  },
+];
+
+/**
+ * The background choices: none, blur levels, colours (swatches and a free picker), bundled images
+ * and video, and an upload. It only reports the choice (`background-select`); the owner applies it.
+ */
+export class BackgroundPicker extends LitElement {
+  static override properties = {
+    active: { type: String },
+    pending: { type: String },
+    customColor: { state: true },
+    uploadName: { state: true },
+  };
+
+  static override styles = [
+    sharedStyles,
+    css`
+      section + section {
+        margin-top: 1rem;
+      }
+
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.45rem;
+      }
+
+      .swatch {
+        width: 2.1rem;
+        height: 2.1rem;
+        padding: 0;
+        border-radius: 50%;
+        border: 2px solid var(--vb-border, #2a313b);
+        background: var(--swatch);
+        cursor: pointer;
+      }
+
+      .swatch[aria-pressed='true'] {
+        border-color: var(--vb-text, #e6e9ee);
+        box-shadow: 0 0 0 2px var(--vb-accent, #4f9dff);
+      }
+
+      .custom {
+        position: relative;
+        overflow: hidden;
+        background: conic-gradient(red, yellow, lime, cyan, blue, magenta, red);
+      }
+
+      .custom input {
+        position: absolute;
+        inset: 0;
+        width: 100%;
+        height: 100%;
+        opacity: 0;
+        cursor: pointer;
+        border: 0;
+        padding: 0;
+      }
+
+      .thumbs {
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(6.2rem, 1fr));
+        gap: 0.45rem;
+      }
+
+      .thumb {
+        position: relative;
+        aspect-ratio: 16 / 9;
+        padding: 0;
+        overflow: hidden;
+        border: 2px solid var(--vb-border, #2a313b);
+        border-radius: 0.5rem;
+        background: #000;
+        cursor: pointer;
+      }
+
+      .thumb img,
+      .thumb video {
+        display: block;
+        width: 100%;
+        height: 100%;
+        object-fit: cover;
+      }
+
+      .thumb span {
+        position: absolute;
+        inset: auto 0 0;
+        padding: 0.15rem 0.35rem;
+        font-size: 0.7rem;
+        text-align: left;
+        background: linear-gradient(transparent, rgb(0 0 0 / 0.75));
+      }
+
+      .thumb[aria-pressed='true'] {
+        border-color: var(--vb-accent, #4f9dff);
+      }
+
+      .thumb.upload {
+        display: flex;
+        align-items: center;
+        justify-content: center;
+        background: #1f252d;
+        border-style: dashed;
+        font-size: 0.78rem;
+        color: var(--vb-muted, #8f99a8);
+      }
+
+      .thumb.upload input {
+        position: absolute;
+        inset: 0;
+        opacity: 0;
+        cursor: pointer;
+      }
+
+      .thumb.upload .name {
+        position: static;
+        background: none;
+        padding: 0 0.4rem;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+        text-align: center;
+      }
+
+      [data-pending] {
+        opacity: 0.6;
+      }
+    `,
+  ];
+
+  /** Id of the choice the processor shows now. */
+  declare active: string;
+  /** Id of a choice being applied (its update() has not resolved yet). */
+  declare pending: string;
+  declare customColor: string;
+  declare uploadName: string;
+
+  constructor() {
+    super();
+    this.active = '';
+    this.pending = '';
+    this.customColor = '#8040ff';
+    this.uploadName = '';
+  }
+
+  private select(choice: BackgroundChoice): void {
+    this.dispatchEvent(
+      new CustomEvent<BackgroundSelectDetail>('background-select', {
+        detail: choice,
+        bubbles: true,
+        composed: true,
+      }),
+    );
+  }
+
+  private onCustomColor(event: Event): void {
+    this.customColor = (event.target as HTMLInputElement).value;
+    this.select({
+      id: 'color-custom',
+      label: `Custom ${this.customColor}`,
+      background: { kind: 'color', color: this.customColor },
+    });
+  }
+
+  private onUpload(event: Event): void {
+    const input = event.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = ''; // picking the same file again still fires `change`
+    if (!file) return;
+    this.uploadName = file.name;
+    const kind = file.type.startsWith('video/') ? 'video' : 'image';
+    this.select({ id: 'upload', label: file.name, background: { kind, source: file } });
+  }
+
+  private button(choice: BackgroundChoice, content: TemplateResult | string): TemplateResult {
+    return html`<button
+      class="choice"
+      data-testid=${`bg-${choice.id}`}
+      aria-pressed=${String(this.active === choice.id)}
+      ?data-pending=${this.pending === choice.id}
+      title=${choice.label}
+      @click=${() => this.select(choice)}
+    >
+      ${content}
+    </button>`;
+  }
+
+  private swatch(choice: BackgroundChoice): TemplateResult {
+    const color = choice.background.kind === 'color' ? choice.background.color : 'transparent';
+    return html`<button
+      class="swatch"
+      style=${`--swatch: ${color}`}
+      data-testid=${`bg-${choice.id}`}
+      aria-pressed=${String(this.active === choice.id)}
+      ?data-pending=${this.pending === choice.id}
+      title=${choice.label}
+      aria-label=${`${choice.label} background`}
+      @click=${() => this.select(choice)}
+    ></button>`;
+  }
+
+  private thumb(choice: BackgroundChoice, media: TemplateResult): TemplateResult {
+    return html`<button
+      class="thumb"
+      data-testid=${`bg-${choice.id}`}
+      aria-pressed=${String(this.active === choice.id)}
+      ?data-pending=${this.pending === choice.id}
+      title=${choice.label}
+      @click=${() => this.select(choice)}
+    >
+      ${media}<span>${choice.label}</span>
+    </button>`;
+  }
+
+  override render(): TemplateResult {
+    const src = (c: BackgroundChoice) =>
+      c.background.kind === 'image' || c.background.kind === 'video'
+        ? String(c.background.source)
+        : '';
+    return html`
+      <h2>Background</h2>
+      <section>
+        <div class="row">
+          ${this.button(NONE, 'None')}
+          ${BLURS.map((b) => this.button(b, `Blur · ${b.label.toLowerCase()}`))}
+        </div>
+      </section>
+      <section>
+        <div class="row">
+          ${COLORS.map((c) => this.swatch(c))}
+          <label
+            class="swatch custom"
+            title="Any colour"
+            aria-pressed=${String(this.active === 'color-custom')}
+            style=${this.active === 'color-custom' ? `background: ${this.customColor}` : ''}
+          >
+            <input
+              type="color"
+              data-testid="bg-color-custom"
+              aria-label="Custom background colour"
+              .value=${this.customColor}
+              @input=${this.onCustomColor}
+            />
+          </label>
+        </div>
+      </section>
+      <section>
+        <div class="thumbs">
+          ${IMAGES.map((c) => this.thumb(c, html`<img src=${src(c)} alt="" loading="lazy" />`))}
+          ${VIDEOS.map((c) =>
+            this.thumb(c, html`<video src=${`${src(c)}#t=1`} muted preload="metadata"></video>`),
+          )}
+          <label
+            class="thumb upload"
+            aria-pressed=${String(this.active === 'upload')}
+            title="Upload an image or a video"
+          >
+            <input
+              type="file"
+              accept="image/*,video/*"
+              data-testid="bg-upload"
+              aria-label="Upload your own background"
+              @change=${this.onUpload}
+            />
+            <span class="name">${this.uploadName || '＋ Upload your own'}</span>
+          </label>
+        </div>
+      </section>
+    `;
+  }
+}
+
+customElements.define('background-picker', BackgroundPicker);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'background-picker': BackgroundPicker;
+  }
+}

@@ -1,0 +1,120 @@
+import { css, html, LitElement, type PropertyValues, type TemplateResult } from 'lit';
+import type { ProcessorStats, VirtualBackground } from '../index';
+import { sharedStyles } from './styles';
+
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+const pair = (p: { p50: number; p95: number }) => `${ms(p.p50)} / ${ms(p.p95)}`;
+
+/** Live numbers from a processor: it listens to the processor's `stats` event and shows the latest. */
+export class StatsPanel extends LitElement {
+  static override properties = {
+    processor: { attribute: false },
+    stats: { state: true },
+  };
+
+  static override styles = [
+    sharedStyles,
+    css`
+      dl {
+        display: grid;
+        grid-template-columns: auto 1fr;
+        gap: 0.3rem 0.9rem;
+        margin: 0;
+        font-size: 0.85rem;
+      }
+
+      dt {
+        color: var(--vb-muted, #8f99a8);
+      }
+
+      dd {
+        margin: 0;
+        font-variant-numeric: tabular-nums;
+        text-align: right;
+      }
+
+      .empty {
+        margin: 0;
+        font-size: 0.85rem;
+        color: var(--vb-muted, #8f99a8);
+      }
+    `,
+  ];
+
+  declare processor: VirtualBackground | null;
+  declare stats: ProcessorStats | null;
+
+  constructor() {
+    super();
+    this.processor = null;
+    this.stats = null;
+  }
+
+  private readonly onStats = (event: Event): void => {
+    this.stats = (event as CustomEvent<ProcessorStats>).detail;
+  };
+
+  private listeningTo: VirtualBackground | null = null;
+
+  private listen(processor: VirtualBackground | null): void {
+    if (processor === this.listeningTo) return;
+    this.listeningTo?.removeEventListener('stats', this.onStats);
+    this.listeningTo = processor;
+    processor?.addEventListener('stats', this.onStats);
+    this.stats = processor ? processor.stats() : null;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.listen(this.processor);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.listen(null);
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('processor') && this.isConnected) this.listen(this.processor);
+  }
+
+  override render(): TemplateResult {
+    const s = this.stats;
+    if (!s) return html`<h2>Stats</h2><p class="empty">Waiting for the processor…</p>`;
+    return html`
+      <h2>Stats</h2>
+      <dl>
+        <dt>fps in / out</dt>
+        <dd>${s.fpsIn.toFixed(1)} / ${s.fpsOut.toFixed(1)}</dd>
+        <dt>frames in</dt>
+        <dd data-testid="frames-in">${s.framesIn}</dd>
+        <dt>frames out</dt>
+        <dd data-testid="frames-out">${s.framesOut}</dd>
+        <dt>segmented</dt>
+        <dd>${s.framesSegmented}</dd>
+        <dt>dropped</dt>
+        <dd>${s.framesDropped}</dd>
+        <dt>latency p50 / p95</dt>
+        <dd>${pair(s.latencyMs)}</dd>
+        <dt>segment p50 / p95</dt>
+        <dd>${pair(s.segmentMs)}</dd>
+        <dt>compose p50 / p95</dt>
+        <dd>${pair(s.composeMs)}</dd>
+        <dt>engine / backend</dt>
+        <dd>${s.engine} / ${s.backend}</dd>
+        <dt>input / output path</dt>
+        <dd>${s.inputPath} / ${s.outputPath}</dd>
+        <dt>quality</dt>
+        <dd>${s.quality}</dd>
+      </dl>
+    `;
+  }
+}
+
+customElements.define('stats-panel', StatsPanel);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'stats-panel': StatsPanel;
+  }
+}

@@ -1,0 +1,137 @@
+import { expect, type Page, test } from '@playwright/test';
+
+/**
+ * The demo page (index.html → src/demo): it runs on the fake camera (the labelled person fixture,
+ * 1280x720), and on the bundled sample clip when getUserMedia fails.
+ */
+
+interface Spot {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+// Inside the fixture's labelled regions (test/fixtures/camera-fixture.ts) in every frame of the clip.
+const BACKGROUND_SPOT: Spot = { x0: 30, y0: 40, x1: 60, y1: 300 }; // the flag at the left edge
+const FACE_SPOT: Spot = { x0: 520, y0: 220, x1: 580, y1: 300 };
+
+function collectLogs(page: Page): string[] {
+  const logs: string[] = [];
+  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+  return logs;
+}
+
+async function framesOut(page: Page): Promise<number> {
+  const text = await page
+    .getByTestId('frames-out')
+    .textContent({ timeout: 1000 })
+    .catch(() => null);
+  return Number(text ?? 0);
+}
+
+/**
+ * Draws the preview <video>'s current frame at 1280x720 and returns, per spot, the share of
+ * pixels that are green (G > 200, R < 60, B < 60); null while the video has no frame yet.
+ */
+async function greenShares(page: Page, spots: Spot[]): Promise<number[] | null> {
+  return page.getByTestId('preview').evaluate((element, spots) => {
+    const video = element as HTMLVideoElement;
+    if (!video.videoWidth || !video.videoHeight) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = 1280;
+    canvas.height = 720;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    if (!ctx) return null;
+    ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+    return spots.map((s) => {
+      const { data } = ctx.getImageData(s.x0, s.y0, s.x1 - s.x0, s.y1 - s.y0);
+      let green = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const r = data[i] ?? 0;
+        const g = data[i + 1] ?? 0;
+        const b = data[i + 2] ?? 0;
+        if (g > 200 && r < 60 && b < 60) green++;
+      }
+      return green / (data.length / 4);
+    });
+  }, spots);
+}
+
+/** What the preview shows, in words, so a failed poll says what it saw. */
+async function previewVerdict(page: Page): Promise<string> {
+  const shares = await greenShares(page, [BACKGROUND_SPOT, FACE_SPOT]);
+  if (!shares) return 'no frame';
+  const [background = 0, face = 0] = shares;
+  const bg = background >= 0.9 ? 'green' : background < 0.1 ? 'not green' : 'partly green';
+  const person = face < 0.1 ? 'face kept' : 'face green';
+  return `background ${bg} (${background.toFixed(2)}), ${person} (${face.toFixed(2)})`;
+}
+
+const verdictWord = (v: string) => v.replace(/ \(\d\.\d\d\)/g, '');
+
+test('demo: green background on the camera, before/after shows the raw camera and back', async ({
+  page,
+}) => {
+  const logs = collectLogs(page);
+  await page.goto('/');
+  await expect(page.getByTestId('source-notice')).toContainText(/camera in use/i);
+  await expect
+    .poll(() => framesOut(page), { timeout: 30_000, message: logs.join('\n') })
+    .toBeGreaterThan(10);
+
+  const green = page.getByTestId('bg-color-green');
+  await green.click();
+  await expect(green).toHaveAttribute('aria-pressed', 'true');
+  await expect
+    .poll(async () => verdictWord(await previewVerdict(page)), { timeout: 30_000 })
+    .toBe('background green, face kept');
+  console.log('[demo] after green:', await previewVerdict(page));
+
+  // Before: the raw camera in the preview; the processor keeps running meanwhile.
+  const toggle = page.getByTestId('before-after');
+  const framesBefore = await framesOut(page);
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  await expect
+    .poll(async () => verdictWord(await previewVerdict(page)), { timeout: 30_000 })
+    .toBe('background not green, face kept');
+  console.log('[demo] before (raw):', await previewVerdict(page));
+  await expect.poll(() => framesOut(page), { timeout: 30_000 }).toBeGreaterThan(framesBefore + 10);
+
+  // After again: the processed output, still green.
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+  await expect
+    .poll(async () => verdictWord(await previewVerdict(page)), { timeout: 30_000 })
+    .toBe('background green, face kept');
+  console.log('[demo] after again:', await previewVerdict(page));
+
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  expect(logs.filter((l) => l.startsWith('[pageerror]'))).toEqual([]);
+});
+
+test('demo: without a camera it runs on the bundled sample clip', async ({ page }) => {
+  const logs = collectLogs(page);
+  await page.addInitScript(() => {
+    Object.defineProperty(navigator.mediaDevices, 'getUserMedia', {
+      configurable: true,
+      value: () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')),
+    });
+  });
+  await page.goto('/');
+  const notice = page.getByTestId('source-notice');
+  await expect(notice).toContainText('sample clip');
+  await expect(notice).toContainText('NotAllowedError');
+  await expect
+    .poll(() => framesOut(page), { timeout: 30_000, message: logs.join('\n') })
+    .toBeGreaterThan(10);
+  // The preview shows the processed clip (640x360), not a camera.
+  const size = await page
+    .getByTestId('preview')
+    .evaluate((v) => [(v as HTMLVideoElement).videoWidth, (v as HTMLVideoElement).videoHeight]);
+  console.log('[demo] sample clip preview size', size, 'notice:', await notice.textContent());
+  expect(size).toEqual([640, 360]);
+  await expect(page.getByTestId('error')).toHaveCount(0);
+});
