@@ -24,10 +24,11 @@ async function loadImage(source: string | Blob | ImageBitmap): Promise<ImageBitm
         : source;
     return await createImageBitmap(blob);
   } catch (cause) {
-    const what = typeof source === 'string' ? source : 'the given image';
+    const what =
+      typeof source === 'string' ? `background image ${source}` : 'background image (Blob)';
     throw new VirtualBackgroundError(
       'asset-load-failed',
-      `background image ${what} could not be loaded or decoded: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `${what} could not be loaded or decoded: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
   }

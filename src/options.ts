@@ -201,17 +201,14 @@ export function resolveOptions(
   validatePartialOptions(options);
   // Absolute, so the worker (whose own URL differs from the page's) resolves it the same way.
   const pageUrl = typeof location !== 'undefined' ? location.href : undefined;
+  const requested = options.assetBaseUrl ?? defaultAssetBaseUrl;
   let base: string;
   try {
-    base = new URL(options.assetBaseUrl ?? defaultAssetBaseUrl, pageUrl).href;
+    base = new URL(requested, pageUrl).href;
   } catch (cause) {
-    throw new VirtualBackgroundError(
-      'invalid-option',
-      `assetBaseUrl ${options.assetBaseUrl} is not a URL`,
-      {
-        cause,
-      },
-    );
+    throw new VirtualBackgroundError('invalid-option', `assetBaseUrl ${requested} is not a URL`, {
+      cause,
+    });
   }
   return {
     quality: options.quality ?? 'balanced',

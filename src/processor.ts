@@ -84,8 +84,15 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     this.latest = emptyStats(this.options);
   }
 
+  /** Lifecycle state; a 'statechange' event fires on every change (a fatal error stops the processor). */
   get currentState(): ProcessorState {
     return this.state;
+  }
+
+  private setState(state: ProcessorState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.dispatchEvent(new CustomEvent('statechange', { detail: state }));
   }
 
   async start(track: MediaStreamTrack): Promise<MediaStreamTrack> {
@@ -114,7 +121,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         "transport 'streams' needs MediaStreamTrackProcessor and MediaStreamTrackGenerator",
       );
     }
-    this.state = 'starting';
+    this.setState('starting');
     try {
       this.background = await prepareBackground(this.options.background);
       const frameRate = track.getSettings().frameRate ?? 30;
@@ -203,11 +210,11 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
       worker.postMessage(message, [...transfer, ...transferablesOf(this.background.payload)]);
       await ready;
       this.element?.attach(worker);
-      this.state = 'running';
+      this.setState('running');
       return this.output;
     } catch (error) {
       this.teardown();
-      this.state = 'stopped';
+      this.setState('stopped');
       throw error instanceof VirtualBackgroundError
         ? error
         : new VirtualBackgroundError('pipeline-failed', String(error), { cause: error });
@@ -273,7 +280,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
 
   private async doStop(): Promise<void> {
     const worker = this.worker;
-    this.state = 'stopping';
+    this.setState('stopping');
     if (worker) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, STOP_TIMEOUT_MS);
@@ -287,7 +294,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
       });
     }
     this.teardown();
-    this.state = 'stopped';
+    this.setState('stopped');
   }
 
   private teardown(): void {

@@ -89,6 +89,24 @@ export class BackgroundPicker extends LitElement {
         gap: 0.45rem;
       }
 
+      .effects {
+        display: grid;
+        grid-template-columns: repeat(4, 1fr);
+        gap: 0.45rem;
+      }
+
+      .effects .choice {
+        flex-direction: column;
+        gap: 0;
+        padding: 0.35rem 0.2rem;
+        line-height: 1.2;
+      }
+
+      .effects small {
+        font-size: 0.7rem;
+        color: var(--vb-muted, #8f99a8);
+      }
+
       .swatch {
         width: 2.1rem;
         height: 2.1rem;
@@ -99,7 +117,8 @@ export class BackgroundPicker extends LitElement {
         cursor: pointer;
       }
 
-      .swatch[aria-pressed='true'] {
+      .swatch[aria-pressed='true'],
+      .swatch.active {
         border-color: var(--vb-text, #e6e9ee);
         box-shadow: 0 0 0 2px var(--vb-accent, #4f9dff);
       }
@@ -155,7 +174,8 @@ export class BackgroundPicker extends LitElement {
         background: linear-gradient(transparent, rgb(0 0 0 / 0.75));
       }
 
-      .thumb[aria-pressed='true'] {
+      .thumb[aria-pressed='true'],
+      .thumb.active {
         border-color: var(--vb-accent, #4f9dff);
       }
 
@@ -284,18 +304,24 @@ export class BackgroundPicker extends LitElement {
     return html`
       <h2>Background</h2>
       <section>
-        <div class="row">
-          ${this.button(NONE, 'None')}
-          ${BLURS.map((b) => this.button(b, `Blur · ${b.label.toLowerCase()}`))}
+        <div class="effects">
+          ${[NONE, ...BLURS].map((c) =>
+            this.button(
+              c,
+              html`<span>${c.label}</span
+                ><small
+                  >${c.background.kind === 'blur' ? `blur ${c.background.radius}` : 'camera'}</small
+                >`,
+            ),
+          )}
         </div>
       </section>
       <section>
         <div class="row">
           ${COLORS.map((c) => this.swatch(c))}
           <label
-            class="swatch custom"
+            class=${this.active === 'color-custom' ? 'swatch custom active' : 'swatch custom'}
             title="Any colour"
-            aria-pressed=${String(this.active === 'color-custom')}
             style=${this.active === 'color-custom' ? `background: ${this.customColor}` : ''}
           >
             <input
@@ -315,8 +341,7 @@ export class BackgroundPicker extends LitElement {
             this.thumb(c, html`<video src=${`${src(c)}#t=1`} muted preload="metadata"></video>`),
           )}
           <label
-            class="thumb upload"
-            aria-pressed=${String(this.active === 'upload')}
+            class=${this.active === 'upload' ? 'thumb upload active' : 'thumb upload'}
             title="Upload an image or a video"
           >
             <input
@@ -326,7 +351,7 @@ export class BackgroundPicker extends LitElement {
               aria-label="Upload your own background"
               @change=${this.onUpload}
             />
-            <span class="name">${this.uploadName || '＋ Upload your own'}</span>
+            <span class="name">${this.uploadName || '+ Upload your own'}</span>
           </label>
         </div>
       </section>

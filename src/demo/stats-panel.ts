@@ -17,10 +17,16 @@ export class StatsPanel extends LitElement {
     css`
       dl {
         display: grid;
-        grid-template-columns: auto 1fr;
-        gap: 0.3rem 0.9rem;
+        grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr));
+        gap: 0.35rem 2rem;
         margin: 0;
         font-size: 0.85rem;
+      }
+
+      dl > div {
+        display: flex;
+        justify-content: space-between;
+        gap: 1rem;
       }
 
       dt {
@@ -80,32 +86,57 @@ export class StatsPanel extends LitElement {
 
   override render(): TemplateResult {
     const s = this.stats;
-    if (!s) return html`<h2>Stats</h2><p class="empty">Waiting for the processor…</p>`;
+    if (!s) {
+      return html`<h2>Stats</h2>
+        <p class="empty" data-testid="stats">Waiting for the processor…</p>`;
+    }
     return html`
       <h2>Stats</h2>
-      <dl>
-        <dt>fps in / out</dt>
-        <dd>${s.fpsIn.toFixed(1)} / ${s.fpsOut.toFixed(1)}</dd>
-        <dt>frames in</dt>
-        <dd data-testid="frames-in">${s.framesIn}</dd>
-        <dt>frames out</dt>
-        <dd data-testid="frames-out">${s.framesOut}</dd>
-        <dt>segmented</dt>
-        <dd>${s.framesSegmented}</dd>
-        <dt>dropped</dt>
-        <dd>${s.framesDropped}</dd>
-        <dt>latency p50 / p95</dt>
-        <dd>${pair(s.latencyMs)}</dd>
-        <dt>segment p50 / p95</dt>
-        <dd>${pair(s.segmentMs)}</dd>
-        <dt>compose p50 / p95</dt>
-        <dd>${pair(s.composeMs)}</dd>
-        <dt>engine / backend</dt>
-        <dd>${s.engine} / ${s.backend}</dd>
-        <dt>input / output path</dt>
-        <dd>${s.inputPath} / ${s.outputPath}</dd>
-        <dt>quality</dt>
-        <dd>${s.quality}</dd>
+      <dl data-testid="stats">
+        <div>
+          <dt>fps in / out</dt>
+          <dd>${s.fpsIn.toFixed(1)} / ${s.fpsOut.toFixed(1)}</dd>
+        </div>
+        <div>
+          <dt>frames in</dt>
+          <dd data-testid="frames-in">${s.framesIn}</dd>
+        </div>
+        <div>
+          <dt>frames out</dt>
+          <dd data-testid="frames-out">${s.framesOut}</dd>
+        </div>
+        <div>
+          <dt>segmented</dt>
+          <dd>${s.framesSegmented}</dd>
+        </div>
+        <div>
+          <dt>dropped</dt>
+          <dd>${s.framesDropped}</dd>
+        </div>
+        <div>
+          <dt>latency p50 / p95</dt>
+          <dd>${pair(s.latencyMs)}</dd>
+        </div>
+        <div>
+          <dt>segment p50 / p95</dt>
+          <dd>${pair(s.segmentMs)}</dd>
+        </div>
+        <div>
+          <dt>compose p50 / p95</dt>
+          <dd>${pair(s.composeMs)}</dd>
+        </div>
+        <div>
+          <dt>engine / backend</dt>
+          <dd>${s.engine} / ${s.backend}</dd>
+        </div>
+        <div>
+          <dt>input / output path</dt>
+          <dd>${s.inputPath} / ${s.outputPath}</dd>
+        </div>
+        <div>
+          <dt>quality</dt>
+          <dd>${s.quality}</dd>
+        </div>
       </dl>
     `;
   }

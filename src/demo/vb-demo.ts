@@ -169,6 +169,10 @@ export class VbDemo extends LitElement {
         color: var(--vb-muted, #8f99a8);
       }
 
+      stats-panel {
+        margin-top: 1rem;
+      }
+
       .toolbar {
         display: flex;
         flex-wrap: wrap;
@@ -188,6 +192,7 @@ export class VbDemo extends LitElement {
         gap: 1rem;
       }
 
+      .panel,
       aside > * {
         padding: 0.9rem 1rem;
         border: 1px solid var(--vb-border, #2a313b);
@@ -217,7 +222,8 @@ export class VbDemo extends LitElement {
   /** Ordering of background updates: the worker applies them in order, so the newest success wins. */
   private backgroundRequests = 0;
   private backgroundApplied = 0;
-  private disposed = false;
+  /** Bumped on connect and disconnect: a start-up that belongs to an older one cleans up after itself. */
+  private generation = 0;
   private inputTrack: MediaStreamTrack | null = null;
 
   constructor() {
@@ -237,18 +243,20 @@ export class VbDemo extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.disposed = false;
-    if (!this.processor) void this.run();
+    void this.run(++this.generation);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.disposed = true;
-    void this.processor?.stop();
+    this.generation++;
     this.processor?.removeEventListener('error', this.onProcessorError);
+    void this.processor?.stop();
     this.processor = null;
     this.inputTrack?.stop();
     this.inputTrack = null;
+    this.inputStream = null;
+    this.outputStream = null;
+    this.status = 'starting';
     const sample = this.sampleVideo;
     if (sample) {
       sample.pause();
@@ -266,10 +274,11 @@ export class VbDemo extends LitElement {
     this.error = toShownError(e.error ?? new Error(e.message));
   };
 
-  private async run(): Promise<void> {
+  private async run(generation: number): Promise<void> {
+    const stale = () => generation !== this.generation;
     try {
       const track = await this.openSource();
-      if (this.disposed) {
+      if (stale()) {
         track.stop();
         return;
       }
@@ -282,13 +291,11 @@ export class VbDemo extends LitElement {
       vb.addEventListener('error', this.onProcessorError);
       this.processor = vb;
       const output = await vb.start(track);
-      if (this.disposed) {
-        await vb.stop();
-        return;
-      }
+      if (stale()) return; // disconnectedCallback stopped the processor and the track
       this.outputStream = new MediaStream([output]);
       this.status = 'running';
     } catch (error) {
+      if (stale()) return;
       this.status = 'failed';
       this.error = toShownError(error);
     }
@@ -311,11 +318,9 @@ export class VbDemo extends LitElement {
       this.usingSample = false;
       return track;
     } catch (error) {
-      const reason = reasonOf(error);
-      const track = await this.openSampleClip();
       this.usingSample = true;
-      this.sourceNotice = `No camera (${reason}): running on the bundled sample clip`;
-      return track;
+      this.sourceNotice = `No camera (${reasonOf(error)}): running on the bundled sample clip`;
+      return this.openSampleClip();
     }
   }
 
@@ -430,6 +435,7 @@ export class VbDemo extends LitElement {
               ${this.showBefore ? 'Showing the raw input; the processor keeps running.' : ''}
             </span>
           </div>
+          <stats-panel class="panel" .processor=${this.processor}></stats-panel>
           <video class="sample" hidden loop muted playsinline .muted=${true}></video>
         </section>
         <aside ?inert=${!running}>
@@ -442,7 +448,6 @@ export class VbDemo extends LitElement {
             .value=${this.quality}
             @quality-change=${this.onQualityChange}
           ></quality-select>
-          <stats-panel .processor=${this.processor}></stats-panel>
         </aside>
       </main>
     `;

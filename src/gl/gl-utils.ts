@@ -13,7 +13,7 @@ const INCLUDES: Record<string, string> = {
 
 /** Pastes shared chunks where a shader says `#include "name"` (GLSL ES has no includes of its own). */
 export function resolveIncludes(source: string): string {
-  return source.replace(/^#include "([a-z-]+)"$/gm, (_line, name: string) => {
+  return source.replace(/^[ \t]*#include "([^"]+)"[ \t]*\r?$/gm, (_line, name: string) => {
     const chunk = INCLUDES[name];
     if (chunk === undefined)
       throw new VirtualBackgroundError('gl-error', `unknown shader include "${name}"`);

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { type Path, PathProbe } from '../../src/worker/path-probe';
+
+/** Runs the probe like the worker does: ask next(), record that path's time. */
+function drive(
+  probe: PathProbe,
+  cost: (path: Path, nth: number) => number,
+  frames: number,
+): Path[] {
+  const used: Path[] = [];
+  const seen: Record<Path, number> = { planes: 0, texture: 0 };
+  for (let i = 0; i < frames; i++) {
+    const path = probe.next();
+    used.push(path);
+    probe.record(path, cost(path, seen[path]++));
+  }
+  return used;
+}
+
+describe('PathProbe', () => {
+  it.each(['planes', 'texture'] as const)('with a forced path (%s) never changes', (forced) => {
+    const probe = new PathProbe(forced);
+    expect(probe.choice).toBe(forced);
+    const used = drive(probe, (p) => (p === forced ? 100 : 1), 20);
+    expect(used.every((p) => p === forced)).toBe(true);
+    expect(probe.choice).toBe(forced);
+    // Records are ignored once decided.
+    expect(probe.measurements()).toEqual({ planes: [], texture: [] });
+  });
+
+  it('auto alternates planes and texture until it has perPath samples of each', () => {
+    const probe = new PathProbe(null, 4);
+    expect(probe.choice).toBeNull();
+    const used: Path[] = [];
+    for (let i = 0; i < 8; i++) {
+      expect(probe.choice).toBeNull();
+      const p = probe.next();
+      used.push(p);
+      probe.record(p, 5);
+    }
+    expect(used).toEqual([
+      'planes',
+      'texture',
+      'planes',
+      'texture',
+      'planes',
+      'texture',
+      'planes',
+      'texture',
+    ]);
+    expect(probe.choice).not.toBeNull();
+    expect(probe.measurements().planes).toHaveLength(4);
+    expect(probe.measurements().texture).toHaveLength(4);
+  });
+
+  it('does not decide before the last sample', () => {
+    const probe = new PathProbe(null, 3);
+    drive(probe, () => 1, 5);
+    expect(probe.choice).toBeNull();
+    drive(probe, () => 1, 1);
+    expect(probe.choice).not.toBeNull();
+  });
+
+  it('picks texture when it is cheaper and sticks to it', () => {
+    const probe = new PathProbe(null, 4);
+    drive(probe, (p) => (p === 'planes' ? 10 : 4), 8);
+    expect(probe.choice).toBe('texture');
+    const later = drive(probe, (p) => (p === 'planes' ? 1 : 100), 10);
+    expect(later.every((p) => p === 'texture')).toBe(true);
+    expect(probe.choice).toBe('texture');
+  });
+
+  it('picks planes when it is cheaper', () => {
+    const probe = new PathProbe(null, 4);
+    drive(probe, (p) => (p === 'planes' ? 3 : 9), 8);
+    expect(probe.choice).toBe('planes');
+  });
+
+  it('ignores each path first sample (warm-up): a huge first frame still wins', () => {
+    const probe = new PathProbe(null, 4);
+    // planes: 500 (warm-up), then 3, 3, 8 -> median of [3, 3, 8] is 3; texture is a steady 5.
+    // Counting the warm-up sample would make planes' median 8 and hand the win to texture.
+    const planes = [500, 3, 3, 8];
+    const texture = [5, 5, 5, 5];
+    drive(probe, (p, n) => (p === 'planes' ? planes[n] : texture[n]) ?? 0, 8);
+    expect(probe.choice).toBe('planes');
+  });
+
+  it('the same holds the other way round', () => {
+    const probe = new PathProbe(null, 4);
+    const planes = [5, 5, 5, 5];
+    const texture = [900, 2, 2, 7];
+    drive(probe, (p, n) => (p === 'planes' ? planes[n] : texture[n]) ?? 0, 8);
+    expect(probe.choice).toBe('texture');
+  });
+
+  it('uses the median, not the mean (one slow outlier does not flip the choice)', () => {
+    const probe = new PathProbe(null, 4);
+    const texture = [1, 2, 2, 200];
+    const planes = [1, 4, 4, 4];
+    drive(probe, (p, n) => (p === 'planes' ? planes[n] : texture[n]) ?? 0, 8);
+    expect(probe.choice).toBe('texture');
+  });
+
+  it('measurements returns copies', () => {
+    const probe = new PathProbe(null, 4);
+    probe.record('planes', 3);
+    const m = probe.measurements();
+    m.planes.push(99);
+    expect(probe.measurements().planes).toEqual([3]);
+  });
+});
