@@ -18,16 +18,17 @@ export const LEVELS: Record<Quality, LevelConfig> = {
     mask: { temporalKeep: 0, snap: [0, 1], refineScale: 0 },
     edge: [0.2, 0.55],
   },
-  // Temporal smoothing against flicker and joint bilateral refinement at 2x mask resolution.
+  // Temporal smoothing against flicker and a 3x3 joint bilateral filter guided by the model-size picture.
   balanced: {
     model: LANDSCAPE,
-    mask: { temporalKeep: 0.6, snap: [0.15, 0.85], refineScale: 2 },
+    mask: { temporalKeep: 0.6, snap: [0.15, 0.85], refineScale: 1 },
     edge: [0.3, 0.7],
   },
-  // Same model; refinement at 4x mask resolution (1024x576 at 720p) and stronger smoothing.
+  // Same model; joint bilateral upsampling to 2x mask resolution (512x288) against the full-size
+  // luma, per-pixel mask taps in the compositor, stronger smoothing.
   accurate: {
     model: LANDSCAPE,
-    mask: { temporalKeep: 0.7, snap: [0.15, 0.85], refineScale: 4 },
+    mask: { temporalKeep: 0.7, snap: [0.15, 0.85], refineScale: 2 },
     edge: [0.3, 0.7],
   },
 };

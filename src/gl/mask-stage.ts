@@ -2,6 +2,7 @@ import maskRefineFrag from '../../shaders/mask-refine.frag.glsl?raw';
 import maskTemporalFrag from '../../shaders/mask-temporal.frag.glsl?raw';
 import {
   createPassProgram,
+  createProgramVariants,
   createTarget,
   createTexture,
   deleteTarget,
@@ -15,7 +16,10 @@ export interface MaskSettings {
   temporalKeep: number;
   /** Confidence below [0] snaps to background, above [1] to person, stretched linearly between. */
   snap: [number, number];
-  /** Joint bilateral refinement against the frame at this multiple of the mask size (0 = off). */
+  /**
+   * Joint bilateral refinement at this multiple of the mask size (0 = off; 1 = guided by the
+   * model-size picture; 2+ = upsampled against the full-size luma).
+   */
   refineScale: number;
 }
 
@@ -26,7 +30,7 @@ export interface MaskSettings {
  */
 export function createMaskStage(gl: WebGL2RenderingContext, width: number, height: number) {
   const temporal = createPassProgram(gl, 'mask-temporal', maskTemporalFrag);
-  const refine = createPassProgram(gl, 'mask-refine', maskRefineFrag);
+  const refine = createProgramVariants(gl, 'mask-refine', maskRefineFrag);
   const raw = createTexture(gl, width, height, gl.R16F);
   const smoothed: [RenderTarget, RenderTarget] = [
     createTarget(gl, width, height),
@@ -53,7 +57,12 @@ export function createMaskStage(gl: WebGL2RenderingContext, width: number, heigh
       return output;
     },
     /** Takes a copy of `confidence` (row 0 = top, width*height floats); the caller may reuse it after. */
-    update(confidence: Float32Array, frame: Picture, settings: MaskSettings): void {
+    update(
+      confidence: Float32Array,
+      frame: Picture,
+      small: RenderTarget,
+      settings: MaskSettings,
+    ): void {
       gl.bindTexture(gl.TEXTURE_2D, raw);
       gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
       gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, width, height, gl.RED, gl.FLOAT, confidence);
@@ -76,8 +85,10 @@ export function createMaskStage(gl: WebGL2RenderingContext, width: number, heigh
           deleteTarget(gl, refined);
           refined = createTarget(gl, rw, rh);
         }
-        drawPass(gl, refine, refined, {
+        // At mask resolution the model-size picture guides; finer masks need the full-size luma.
+        drawPass(gl, refine.get({ GUIDE: settings.refineScale > 1 ? 1 : 0 }), refined, {
           ...frameUniforms(frame),
+          u_small: small.texture,
           u_mask: next.texture,
           u_maskTexel: [1 / width, 1 / height],
           u_sigmaColor: 0.1,
@@ -91,7 +102,7 @@ export function createMaskStage(gl: WebGL2RenderingContext, width: number, heigh
       deleteTarget(gl, refined);
       refined = null;
       gl.deleteProgram(temporal.program);
-      gl.deleteProgram(refine.program);
+      refine.dispose();
     },
   };
 }

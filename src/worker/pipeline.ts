@@ -216,7 +216,7 @@ export class FramePipeline {
       const t0 = performance.now();
       try {
         const confidence = this.segmenter.segment(this.downscale.read(), frame.timestamp / 1000);
-        this.mask.update(confidence, picture, level.mask);
+        this.mask.update(confidence, picture, small, level.mask);
         this.framesSegmented++;
         this.consecutiveSegmentFailures = 0;
       } catch (error) {
