@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from './test/chromium';
 import { ensureCameraFixture } from './test/fixtures/camera-fixture';
 
 /**
@@ -18,22 +19,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: `http://localhost:${port}`,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-video-capture=${fixture.path}`,
-        '--autoplay-policy=no-user-gesture-required',
-        '--js-flags=--expose-gc',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions(fixture.path),
   },
   webServer: {
     command: `npx vite --port ${port} --strictPort`,

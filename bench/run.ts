@@ -11,6 +11,7 @@ import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import type { Background, Quality } from '../src/index';
 import type { PerformanceResult } from '../test/browser/page/harness';
+import { chromiumLaunchOptions } from '../test/chromium';
 import { ensureCameraFixture } from '../test/fixtures/camera-fixture';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,21 +53,7 @@ async function main(): Promise<void> {
   await server.listen();
   const address = server.httpServer?.address();
   const port = typeof address === 'object' && address ? address.port : 5173;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-video-capture=${fixture.path}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions(fixture.path));
   const chromiumVersion = browser.version();
   const configs: Array<{ quality: Quality; background: Background; label: string }> = [];
   const qualities: Quality[] = quick ? ['fast'] : ['fast', 'balanced', 'accurate'];

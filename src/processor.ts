@@ -6,7 +6,13 @@ import {
 } from './element-transport';
 import { deserializeError, VirtualBackgroundError } from './errors';
 import { type ResolvedOptions, resolveOptions, validatePartialOptions } from './options';
-import { type FromWorker, type ToWorker, transferablesOf, type WorkerIo } from './protocol';
+import {
+  emptyStats,
+  type FromWorker,
+  type ToWorker,
+  transferablesOf,
+  type WorkerIo,
+} from './protocol';
 import type { ProcessorStats, VirtualBackground, VirtualBackgroundOptions } from './types';
 
 export type ProcessorState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -17,27 +23,6 @@ const STOP_TIMEOUT_MS = 3_000;
 /** Where models/ is served in this repo's dev server and build (a sibling of src/ or assets/). */
 export function defaultAssetBaseUrl(): string {
   return new URL('../models/', import.meta.url).href;
-}
-
-function emptyStats(options: ResolvedOptions): ProcessorStats {
-  return {
-    quality: options.quality,
-    engine: 'none',
-    backend: 'none',
-    framesIn: 0,
-    framesOut: 0,
-    framesSegmented: 0,
-    framesDropped: 0,
-    fpsIn: 0,
-    fpsOut: 0,
-    latencyMs: { p50: 0, p95: 0 },
-    segmentMs: { p50: 0, p95: 0 },
-    composeMs: { p50: 0, p95: 0 },
-    inputPath: 'pending',
-    outputPath: 'pending',
-    framesOpen: 0,
-    framesWithoutMask: 0,
-  };
 }
 
 /**
@@ -81,7 +66,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
   constructor(options: VirtualBackgroundOptions = {}) {
     super();
     this.options = resolveOptions(options, defaultAssetBaseUrl());
-    this.latest = emptyStats(this.options);
+    this.latest = emptyStats(this.options.quality);
   }
 
   /** Lifecycle state; a 'statechange' event fires on every change (a fatal error stops the processor). */

@@ -2,6 +2,28 @@
 import type { SerializedError } from './errors';
 import type { FramePath, ProcessorStats, Quality } from './types';
 
+/** Stats before any frame has flowed. */
+export function emptyStats(quality: Quality): ProcessorStats {
+  return {
+    quality,
+    engine: 'none',
+    backend: 'none',
+    framesIn: 0,
+    framesOut: 0,
+    framesSegmented: 0,
+    framesDropped: 0,
+    fpsIn: 0,
+    fpsOut: 0,
+    latencyMs: { p50: 0, p95: 0 },
+    segmentMs: { p50: 0, p95: 0 },
+    composeMs: { p50: 0, p95: 0 },
+    inputPath: 'pending',
+    outputPath: 'pending',
+    framesOpen: 0,
+    framesWithoutMask: 0,
+  };
+}
+
 /** A background ready for the worker: decoded, parsed and transferable. */
 export type BackgroundPayload =
   | { kind: 'none' }

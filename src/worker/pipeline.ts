@@ -13,7 +13,7 @@ import { type ActiveBackground, imageBackground, videoBackground } from './backg
 import type { FrameLedger } from './frame-ledger';
 import { createMediaPipeSegmenter } from './mediapipe-segmenter';
 import { PathProbe } from './path-probe';
-import type { Segmenter } from './segmenter';
+import type { Segmenter, SegmenterInfo } from './segmenter';
 import { droppedInGap, RateMeter, SampleWindow } from './stats';
 
 /** The real renderer name; gl.RENDERER says only "WebKit WebGL" in Chrome. */
@@ -45,6 +45,8 @@ export class FramePipeline {
   private downscale: DownscaleStage;
   private mask: MaskStage;
   private segmenter: Segmenter | null = null;
+  /** Kept after dispose() so the final stats still name the engine that ran. */
+  private segmenterInfo: SegmenterInfo | null = null;
   private background: ActiveBackground | null = null;
   private blurRadius = DEFAULT_BLUR_RADIUS;
   private colour: [number, number, number, number] = [0, 0, 0, 1];
@@ -131,6 +133,7 @@ export class FramePipeline {
     });
     this.segmenter?.dispose();
     this.segmenter = segmenter;
+    this.segmenterInfo = segmenter.info;
     if (
       this.downscale.width !== level.model.width ||
       this.downscale.height !== level.model.height
@@ -299,7 +302,7 @@ export class FramePipeline {
 
   stats(): ProcessorStats {
     const now = performance.now();
-    const info = this.segmenter?.info;
+    const info = this.segmenterInfo;
     return {
       quality: this.quality,
       engine: info?.engine ?? 'none',

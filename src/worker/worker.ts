@@ -4,7 +4,7 @@
  * pipeline and writes to the transferred writable. Nothing per frame touches the main thread.
  */
 import { serializeError, VirtualBackgroundError } from '../errors';
-import type { FromWorker, ToWorker } from '../protocol';
+import { emptyStats, type FromWorker, type ToWorker } from '../protocol';
 import { FrameLedger } from './frame-ledger';
 import { FramePipeline } from './pipeline';
 
@@ -109,28 +109,7 @@ async function stop(): Promise<void> {
   const stats = pipeline?.stats();
   pipeline = null;
   if (stats) post({ type: 'stopped', stats: { ...stats, framesOpen: ledger.count } });
-  else post({ type: 'stopped', stats: emptyStats() });
-}
-
-function emptyStats() {
-  return {
-    quality: 'fast' as const,
-    engine: 'none',
-    backend: 'none',
-    framesIn: 0,
-    framesOut: 0,
-    framesSegmented: 0,
-    framesDropped: 0,
-    fpsIn: 0,
-    fpsOut: 0,
-    latencyMs: { p50: 0, p95: 0 },
-    segmentMs: { p50: 0, p95: 0 },
-    composeMs: { p50: 0, p95: 0 },
-    inputPath: 'pending' as const,
-    outputPath: 'pending' as const,
-    framesOpen: ledger.count,
-    framesWithoutMask: 0,
-  };
+  else post({ type: 'stopped', stats: { ...emptyStats('fast'), framesOpen: ledger.count } });
 }
 
 scope.addEventListener('message', (event) => {
