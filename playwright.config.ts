@@ -22,7 +22,8 @@ export default defineConfig({
     launchOptions: chromiumLaunchOptions(fixture.path),
   },
   webServer: {
-    command: `npx vite --port ${port} --strictPort`,
+    // The README's own dev command, so the tests prove `npm run dev` serves the library.
+    command: `npm run dev -- --port ${port} --strictPort`,
     url: `http://localhost:${port}/`,
     reuseExistingServer: false,
     timeout: 60_000,
