@@ -14,7 +14,7 @@ import type { FrameLedger } from './frame-ledger';
 import { createMediaPipeSegmenter } from './mediapipe-segmenter';
 import { PathProbe } from './path-probe';
 import type { Segmenter, SegmenterInfo } from './segmenter';
-import { droppedInGap, RateMeter, SampleWindow } from './stats';
+import { droppedSince, RateMeter, SampleWindow } from './stats';
 
 /** The real renderer name; gl.RENDERER says only "WebKit WebGL" in Chrome. */
 export function rendererName(gl: WebGL2RenderingContext): string {
@@ -54,7 +54,7 @@ export class FramePipeline {
   private readonly probe: PathProbe;
   private contextLost = false;
   private disposed = false;
-  private lastTimestampUs: number | null = null;
+  private firstTimestampUs: number | null = null;
   private readonly frameIntervalUs: number;
 
   private framesIn = 0;
@@ -188,13 +188,13 @@ export class FramePipeline {
       throw new VirtualBackgroundError('gl-error', 'the WebGL context was lost');
     this.framesIn++;
     this.inRate.tick(receivedAt);
-    if (this.lastTimestampUs !== null) {
-      this.framesDropped += droppedInGap(
-        frame.timestamp - this.lastTimestampUs,
-        this.frameIntervalUs,
-      );
-    }
-    this.lastTimestampUs = frame.timestamp;
+    this.firstTimestampUs ??= frame.timestamp;
+    this.framesDropped = droppedSince(
+      this.firstTimestampUs,
+      frame.timestamp,
+      this.frameIntervalUs,
+      this.framesIn,
+    );
 
     const kind = this.background?.kind ?? 'none';
     if (kind === 'none' && !this.canvasSink) {

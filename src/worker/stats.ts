@@ -61,12 +61,18 @@ export class RateMeter {
 }
 
 /**
- * Frames the source dropped before we saw them, from gaps in capture timestamps (µs): a gap of n
- * frame intervals means n-1 frames never reached us (the processor's maxBufferSize discarded them).
+ * Frames the source dropped before we saw them: frames the camera produced between the first and
+ * the latest capture timestamp (µs) we received, less the ones we received. Counting over the whole
+ * span, not gap by gap, keeps timestamp jitter (a 0.6 then a 1.4 interval) from adding phantom drops.
  */
-export function droppedInGap(gapUs: number, frameIntervalUs: number): number {
-  if (!(frameIntervalUs > 0) || !(gapUs > 0)) return 0;
-  return Math.max(0, Math.round(gapUs / frameIntervalUs) - 1);
+export function droppedSince(
+  firstUs: number,
+  latestUs: number,
+  frameIntervalUs: number,
+  received: number,
+): number {
+  if (!(frameIntervalUs > 0) || !(latestUs >= firstUs)) return 0;
+  return Math.max(0, Math.round((latestUs - firstUs) / frameIntervalUs) + 1 - received);
 }
 
 export function round2(v: number): number {

@@ -53,6 +53,26 @@ function openIo(message: Extract<ToWorker, { type: 'start' }>): {
   return { readable, writable };
 }
 
+/**
+ * Frames the processor buffered while the model loaded are seconds old: close them instead of
+ * sending a stale picture out first. Buffered reads resolve at once; the first read that has to
+ * wait is a live frame (closed too: one frame is cheaper than special-casing it).
+ */
+async function drainStale(readable: ReadableStream<VideoFrame>): Promise<void> {
+  const reader = readable.getReader();
+  try {
+    for (let i = 0; i < 8; i++) {
+      const t0 = performance.now();
+      const { value, done } = await reader.read();
+      if (done) return;
+      value.close();
+      if (performance.now() - t0 > 4) return;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const outputCanvas = message.io.kind === 'canvas' ? message.io.canvas : null;
   const p = new FramePipeline(message.settings, ledger, message.frameRate, report, outputCanvas);
@@ -61,6 +81,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   await p.loadSegmenter();
   abort = new AbortController();
   const { readable, writable } = openIo(message);
+  if (message.io.kind === 'streams') await drainStale(readable);
   const transform = new TransformStream<VideoFrame, VideoFrame>({
     async transform(frame, controller) {
       const receivedAt = performance.now();

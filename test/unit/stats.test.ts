@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { droppedInGap, RateMeter, round2, SampleWindow } from '../../src/worker/stats';
+import { droppedSince, RateMeter, round2, SampleWindow } from '../../src/worker/stats';
 
 describe('SampleWindow', () => {
   it('returns 0 when empty', () => {
@@ -129,33 +129,30 @@ describe('RateMeter', () => {
   });
 });
 
-describe('droppedInGap', () => {
+describe('droppedSince', () => {
   const interval = 33_333;
 
-  it('a gap of one interval drops nothing', () => {
-    expect(droppedInGap(interval, interval)).toBe(0);
+  it('counts nothing when every frame arrived', () => {
+    expect(droppedSince(0, 9 * interval, interval, 10)).toBe(0);
+    expect(droppedSince(5, 5, interval, 1)).toBe(0);
   });
 
-  it('a gap of n intervals drops n-1 frames', () => {
-    expect(droppedInGap(2 * interval, interval)).toBe(1);
-    expect(droppedInGap(3 * interval, interval)).toBe(2);
-    expect(droppedInGap(10 * interval, interval)).toBe(9);
+  it('counts the frames produced over the span but not received', () => {
+    expect(droppedSince(0, 9 * interval, interval, 7)).toBe(3);
+    expect(droppedSince(1000, 1000 + 29 * interval, interval, 15)).toBe(15);
   });
 
-  it('tolerates jitter', () => {
-    expect(droppedInGap(1.4 * interval, interval)).toBe(0);
-    expect(droppedInGap(0.6 * interval, interval)).toBe(0);
-    expect(droppedInGap(2.6 * interval, interval)).toBe(2);
-    expect(droppedInGap(3.3 * interval, interval)).toBe(2);
+  it('is not fooled by jitter between consecutive frames', () => {
+    // 0.6 + 1.4 intervals: three frames over two intervals, none lost.
+    expect(droppedSince(0, 2 * interval, interval, 3)).toBe(0);
+    expect(droppedSince(0, 2.3 * interval, interval, 3)).toBe(0);
   });
 
-  it('is 0 for zero, negative or NaN inputs', () => {
-    expect(droppedInGap(3 * interval, 0)).toBe(0);
-    expect(droppedInGap(3 * interval, -interval)).toBe(0);
-    expect(droppedInGap(3 * interval, Number.NaN)).toBe(0);
-    expect(droppedInGap(0, interval)).toBe(0);
-    expect(droppedInGap(-3 * interval, interval)).toBe(0);
-    expect(droppedInGap(Number.NaN, interval)).toBe(0);
+  it('is 0 for a bad interval, a backwards span or more frames than expected', () => {
+    expect(droppedSince(0, 3 * interval, 0, 1)).toBe(0);
+    expect(droppedSince(0, 3 * interval, Number.NaN, 1)).toBe(0);
+    expect(droppedSince(10 * interval, 0, interval, 1)).toBe(0);
+    expect(droppedSince(0, interval, interval, 5)).toBe(0);
   });
 });
 
