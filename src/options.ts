@@ -161,6 +161,7 @@ export interface ResolvedOptions {
   segmenterDelegate: 'auto' | 'CPU' | 'GPU';
   statsIntervalMs: number;
   transport: 'auto' | 'streams' | 'element';
+  segmentationSlowdown: number;
 }
 
 export function validatePartialOptions(options: Partial<VirtualBackgroundOptions>): void {
@@ -187,6 +188,13 @@ export function validatePartialOptions(options: Partial<VirtualBackgroundOptions
     throw new VirtualBackgroundError(
       'invalid-option',
       `transport must be auto, streams or element`,
+    );
+  }
+  const slow = options.segmentationSlowdown;
+  if (slow !== undefined && (typeof slow !== 'number' || !(slow >= 1) || slow > 100)) {
+    throw new VirtualBackgroundError(
+      'invalid-option',
+      'segmentationSlowdown must be a number in 1..100',
     );
   }
   if (options.assetBaseUrl !== undefined && typeof options.assetBaseUrl !== 'string') {
@@ -219,5 +227,6 @@ export function resolveOptions(
     segmenterDelegate: options.segmenterDelegate ?? 'auto',
     statsIntervalMs: options.statsIntervalMs ?? 1000,
     transport: options.transport ?? 'auto',
+    segmentationSlowdown: options.segmentationSlowdown ?? 1,
   };
 }

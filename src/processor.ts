@@ -188,6 +188,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
           outputPath: this.options.outputPath,
           segmenterDelegate: this.options.segmenterDelegate,
           statsIntervalMs: this.options.statsIntervalMs,
+          segmentationSlowdown: this.options.segmentationSlowdown,
         },
         background: this.background.payload,
         frameRate,
@@ -306,6 +307,10 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
           this.dispatchEvent(new CustomEvent('stats', { detail: message.stats }));
         break;
       case 'updated':
+        // Frame-exact boundary of the switch, for apps (and tests) that need to know.
+        this.dispatchEvent(
+          new CustomEvent('updated', { detail: { afterTimestamp: message.afterTimestamp } }),
+        );
         this.pendingUpdates.get(message.id)?.resolve();
         this.pendingUpdates.delete(message.id);
         break;

@@ -21,6 +21,8 @@ export function emptyStats(quality: Quality): ProcessorStats {
     outputPath: 'pending',
     framesOpen: 0,
     framesWithoutMask: 0,
+    framesReused: 0,
+    segmentEvery: 1,
   };
 }
 
@@ -39,6 +41,8 @@ export interface WorkerSettings {
   outputPath: FramePath;
   segmenterDelegate: 'auto' | 'CPU' | 'GPU';
   statsIntervalMs: number;
+  /** Test hook: segmentation made this many times slower (busy wait), to exercise scheduling. */
+  segmentationSlowdown: number;
 }
 
 /**
@@ -64,7 +68,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; stats: ProcessorStats }
-  | { type: 'updated'; id: number }
+  /** Applied: frames with a capture timestamp after `afterTimestamp` (µs) use the new settings. */
+  | { type: 'updated'; id: number; afterTimestamp: number | null }
   | { type: 'update-failed'; id: number; error: SerializedError }
   | { type: 'stats'; stats: ProcessorStats }
   /** canvas io: the last 'frame' is done with, the page may send the next. */

@@ -31,6 +31,8 @@ export interface VirtualBackgroundOptions {
    * they exist.
    */
   transport?: 'auto' | 'streams' | 'element';
+  /** Testing only: makes segmentation this many times slower (≥ 1), to exercise frame scheduling. */
+  segmentationSlowdown?: number;
 }
 
 export interface ProcessorStats {
@@ -53,6 +55,10 @@ export interface ProcessorStats {
   framesOpen: number;
   /** Frames that went out showing the background only because no mask existed yet. */
   framesWithoutMask: number;
+  /** Frames composited with the previous mask because segmenting every frame did not fit the budget. */
+  framesReused: number;
+  /** The scheduler's current cadence: the segmenter runs on one frame in this many. */
+  segmentEvery: number;
 }
 
 export interface VirtualBackground extends EventTarget {

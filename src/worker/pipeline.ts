@@ -11,6 +11,7 @@ import type { BackgroundPayload, WorkerSettings } from '../protocol';
 import type { ProcessorStats, Quality } from '../types';
 import { type ActiveBackground, imageBackground, videoBackground } from './backgrounds';
 import type { FrameLedger } from './frame-ledger';
+import { FrameScheduler } from './frame-scheduler';
 import { createMediaPipeSegmenter } from './mediapipe-segmenter';
 import { PathProbe } from './path-probe';
 import type { Segmenter, SegmenterInfo } from './segmenter';
@@ -55,11 +56,15 @@ export class FramePipeline {
   private contextLost = false;
   private disposed = false;
   private firstTimestampUs: number | null = null;
+  /** Capture timestamp (µs) of the newest frame that entered process(), finished or not. */
+  latestTimestamp: number | null = null;
   private readonly frameIntervalUs: number;
 
   private framesIn = 0;
   private framesOut = 0;
   private framesSegmented = 0;
+  private framesReused = 0;
+  private readonly scheduler: FrameScheduler;
   private framesDropped = 0;
   private framesWithoutMask = 0;
   private readonly inRate = new RateMeter();
@@ -104,6 +109,7 @@ export class FramePipeline {
     this.software = isSoftwareRenderer(gl);
     this.quality = settings.quality;
     this.frameIntervalUs = frameRate > 0 ? 1e6 / frameRate : 0;
+    this.scheduler = new FrameScheduler(frameRate > 0 ? 1000 / frameRate : 0);
     const forced = settings.inputPath !== 'auto' ? settings.inputPath : null;
     this.probe = new PathProbe(forced);
     this.input = createFrameInputStage(gl);
@@ -189,6 +195,7 @@ export class FramePipeline {
     this.framesIn++;
     this.inRate.tick(receivedAt);
     this.firstTimestampUs ??= frame.timestamp;
+    this.latestTimestamp = frame.timestamp;
     this.framesDropped = droppedSince(
       this.firstTimestampUs,
       frame.timestamp,
@@ -215,10 +222,22 @@ export class FramePipeline {
     let segmentMs = 0;
     const level = LEVELS[this.quality];
     const small = this.downscale.render(picture);
-    if (this.segmenter && kind !== 'none') {
+    // Before the first mask every frame is segmented: reuse needs something to reuse.
+    const decision = this.scheduler.next();
+    const segmentNow = decision.segment || !this.mask.hasMask;
+    let segmented = false;
+    if (this.segmenter && kind !== 'none' && !segmentNow) this.framesReused++;
+    if (this.segmenter && kind !== 'none' && segmentNow) {
       const t0 = performance.now();
+      segmented = true;
       try {
         const confidence = this.segmenter.segment(this.downscale.read(), frame.timestamp / 1000);
+        if (this.settings.segmentationSlowdown > 1) {
+          const until = t0 + (performance.now() - t0) * this.settings.segmentationSlowdown;
+          while (performance.now() < until) {
+            // Busy wait: the test hook imitates a slower machine, which blocks the same way.
+          }
+        }
         this.mask.update(confidence, picture, small, level.mask);
         this.framesSegmented++;
         this.consecutiveSegmentFailures = 0;
@@ -286,6 +305,7 @@ export class FramePipeline {
       throw new VirtualBackgroundError('gl-error', 'the WebGL context was lost');
     const total = performance.now() - start;
     this.probe.record(path, total);
+    this.scheduler.record(total - segmentMs, segmented ? segmentMs : null);
     this.lastPath = path;
     this.finish(receivedAt, segmentMs, total - segmentMs);
     return out;
@@ -325,6 +345,8 @@ export class FramePipeline {
             : this.settings.outputPath,
       framesOpen: this.ledger.count,
       framesWithoutMask: this.framesWithoutMask,
+      framesReused: this.framesReused,
+      segmentEvery: this.scheduler.segmentEvery,
     };
   }
 

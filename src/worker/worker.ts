@@ -155,7 +155,7 @@ scope.addEventListener('message', (event) => {
         if (message.quality) p.setQuality(message.quality);
         if (message.background) await p.setBackground(message.background);
       })().then(
-        () => post({ type: 'updated', id: message.id }),
+        () => post({ type: 'updated', id: message.id, afterTimestamp: p.latestTimestamp }),
         (error: unknown) =>
           post({ type: 'update-failed', id: message.id, error: serializeError(error) }),
       );

@@ -167,3 +167,28 @@ test('bad input gives typed errors and never stops a running pipeline', async ({
   expect(result.restart).toBe('invalid-state');
   await expect.poll(() => page.workers().length).toBe(0);
 });
+
+test('4x slower segmentation: the output keeps the frame rate by reusing masks, latency stays bounded', async ({
+  page,
+}) => {
+  await openPage(page);
+  const result: PerformanceResult = await page.evaluate(
+    async ({ url }) => {
+      const h = (await import(url)) as HarnessModule;
+      return h.measurePerformance(10, 'fast', { kind: 'blur' }, { segmentationSlowdown: 4 });
+    },
+    { url: HARNESS },
+  );
+  const s = result.stats;
+  console.log(
+    `[slowdown 4x] fps out ${s.fpsOut} (of 30), segmented ${s.framesSegmented}, reused ${s.framesReused}, ` +
+      `segment every ${s.segmentEvery}, dropped ${s.framesDropped}, segment p50 ${s.segmentMs.p50} ms, ` +
+      `latency p50 ${s.latencyMs.p50} / p95 ${s.latencyMs.p95} ms`,
+  );
+  expect(s.fpsOut).toBeGreaterThanOrEqual(0.8 * 30);
+  expect(s.framesReused).toBeGreaterThan(s.framesSegmented);
+  expect(s.segmentEvery).toBeGreaterThan(1);
+  // Bounded: one slow segmenting frame plus a frame of queue, not a growing backlog.
+  expect(s.latencyMs.p95).toBeLessThan(s.segmentMs.p95 + 100);
+  expect(result.longTasks).toEqual([]);
+});

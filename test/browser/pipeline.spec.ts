@@ -102,7 +102,7 @@ test.describe('output track pixels on the person fixture', () => {
     }
   });
 
-  test('update() switches blur → colour → image live, within 3 frames, never raw camera', async ({
+  test('update() switches blur → colour → image live, frame-exact, never raw camera', async ({
     page,
   }) => {
     await openPage(page);
@@ -116,14 +116,22 @@ test.describe('output track pixels on the person fixture', () => {
     console.log('[switch] classes', classes.join(' '), 'phase starts', result.phaseStarts);
     expect(classes).not.toContain('raw' as BackgroundClass);
     const expected: BackgroundClass[] = ['blur', 'color', 'image'];
+    // The worker reports the capture timestamp of the last frame drawn the old way: every frame
+    // after it must show the new background (zero frames late), every frame up to it the old one.
+    const boundaries = result.switchAfter.slice(1) as number[];
+    expect(boundaries.every((b) => typeof b === 'number')).toBe(true);
+    const expectedAt = (ts: number) => expected[boundaries.filter((b) => ts > b).length];
+    const wrong = result.verdicts.filter((v) => v.backgroundClass !== expectedAt(v.timestamp));
+    expect(wrong.map((v) => `${v.timestamp}:${v.backgroundClass}`)).toEqual([]);
     result.phaseStarts.forEach((start, i) => {
       const end = result.phaseStarts[i + 1] ?? classes.length;
-      const phase = classes.slice(start, end);
-      const firstGood = phase.indexOf(expected[i] as BackgroundClass);
-      expect(firstGood, `phase ${i} reached ${expected[i]}`).toBeGreaterThanOrEqual(0);
-      expect(firstGood, `phase ${i} took too long`).toBeLessThanOrEqual(i === 0 ? 0 : 3);
-      // Once switched, it stays switched.
-      expect(phase.slice(firstGood).every((c) => c === expected[i])).toBe(true);
+      const phase = result.verdicts.slice(start, end);
+      // Frames the page had not read yet when update() resolved (its own backlog), drawn before the switch.
+      const backlog =
+        i === 0 ? 0 : phase.filter((v) => v.timestamp <= (boundaries[i - 1] ?? 0)).length;
+      console.log(`[switch] phase ${i}: ${phase.length} frames, ${backlog} in the page's backlog`);
+      expect(phase.slice(backlog).every((v) => v.backgroundClass === expected[i])).toBe(true);
+      expect(phase.length - backlog).toBeGreaterThanOrEqual(10);
     });
     // Person pixels are right in every frame of every phase.
     expect(min(result.verdicts.map((v) => Math.min(...Object.values(v.person))))).toBeGreaterThan(

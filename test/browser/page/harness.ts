@@ -4,7 +4,13 @@
  * pipeline keeps the camera frame's timestamp) and measures pixels in the labelled fixture regions.
  */
 
-import type { Background, ProcessorStats, Quality, VirtualBackground } from '../../../src/index';
+import type {
+  Background,
+  ProcessorStats,
+  Quality,
+  VirtualBackground,
+  VirtualBackgroundOptions,
+} from '../../../src/index';
 import { createVirtualBackground } from '../../../src/index';
 
 export interface Region {
@@ -286,6 +292,8 @@ export interface RunResult {
   verdicts: FrameVerdict[];
   /** Index into verdicts of the first frame after each phase's update() resolved. */
   phaseStarts: number[];
+  /** Per phase: the worker's boundary, frames with a later capture timestamp use the new background. */
+  switchAfter: Array<number | null>;
   unmatched: number;
   stats: ProcessorStats;
 }
@@ -320,6 +328,11 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
   const inputs = new Map<number, Crops>();
   const verdicts: FrameVerdict[] = [];
   const phaseStarts = [0];
+  const switchAfter: Array<number | null> = [null];
+  let lastBoundary: number | null = null;
+  vb.addEventListener('updated', (e) => {
+    lastBoundary = (e as CustomEvent<{ afterTimestamp: number | null }>).detail.afterTimestamp;
+  });
   let phase = 0;
   let unmatched = 0;
   let seen = 0;
@@ -347,6 +360,7 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
         await vb.update({ background: resolve(p.background) });
         phase = i;
         phaseStarts.push(verdicts.length);
+        switchAfter.push(lastBoundary);
       }
       const target = (phaseStarts[i] ?? 0) + p.frames;
       while (verdicts.length < target) {
@@ -365,7 +379,7 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
   const stats = vb.stats();
   await vb.stop();
   cam.stop();
-  return { verdicts, phaseStarts, unmatched, stats };
+  return { verdicts, phaseStarts, switchAfter, unmatched, stats };
 }
 
 export interface PerformanceResult {
@@ -380,13 +394,14 @@ export async function measurePerformance(
   seconds: number,
   quality: Quality,
   background: Background,
+  extra: Partial<VirtualBackgroundOptions> = {},
 ): Promise<PerformanceResult> {
   const longTasks: number[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) longTasks.push(e.duration);
   });
   const cam = await camera();
-  const vb = await createVirtualBackground({ quality, background });
+  const vb = await createVirtualBackground({ ...extra, quality, background });
   const t0 = performance.now();
   const out = await vb.start(cam);
   const startMs = performance.now() - t0;
