@@ -23,6 +23,8 @@ interface Row {
   fpsOut: number;
   displayedFps: number;
   framesDropped: number;
+  /** Share of output frames that ran the segmenter (the rest reused the newest mask). */
+  segmentedShare: number;
   latencyP50: number;
   latencyP95: number;
   segmentP50: number;
@@ -92,6 +94,8 @@ async function main(): Promise<void> {
         fpsOut: s.fpsOut,
         displayedFps: Math.round(r.videoFps * 10) / 10,
         framesDropped: s.framesDropped,
+        segmentedShare:
+          s.framesOut > 0 ? Math.round((s.framesSegmented / s.framesOut) * 100) / 100 : 0,
         latencyP50: s.latencyMs.p50,
         latencyP95: s.latencyMs.p95,
         segmentP50: s.segmentMs.p50,
@@ -111,7 +115,7 @@ async function main(): Promise<void> {
     await server.close();
   }
   const header =
-    '| quality | background | fps in | fps out | shown fps | latency p50/p95 ms | segment p50/p95 ms | compose p50/p95 ms | long tasks ms/s | engine/backend | path |';
+    '| quality | background | fps in | fps out | shown fps | segmented share | dropped | latency p50/p95 ms | segment p50/p95 ms | compose p50/p95 ms | long tasks ms/s | engine/backend | path |';
   const lines = [
     header,
     `|${header
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
       .join('|')}|`,
     ...rows.map(
       (r) =>
-        `| ${r.quality} | ${r.background} | ${r.fpsIn} | ${r.fpsOut} | ${r.displayedFps} | ${r.latencyP50} / ${r.latencyP95} | ${r.segmentP50} / ${r.segmentP95} | ${r.composeP50} / ${r.composeP95} | ${r.longTaskMsPerSecond} | ${r.engine}/${r.backend} | ${r.path} |`,
+        `| ${r.quality} | ${r.background} | ${r.fpsIn} | ${r.fpsOut} | ${r.displayedFps} | ${r.segmentedShare} | ${r.framesDropped} | ${r.latencyP50} / ${r.latencyP95} | ${r.segmentP50} / ${r.segmentP95} | ${r.composeP50} / ${r.composeP95} | ${r.longTaskMsPerSecond} | ${r.engine}/${r.backend} | ${r.path} |`,
     ),
   ];
   console.log(lines.join('\n'));

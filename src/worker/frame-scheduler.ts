@@ -48,17 +48,20 @@ export class FrameScheduler {
     this.every = this.cadence();
   }
 
-  /** Smallest n with compose + segment / n within the budget; a hysteresis band keeps n steady. */
+  /** Smallest n with compose + segment / n within the budget, approached from above with hysteresis. */
   private cadence(): number {
     if (!(this.frameIntervalMs > 0)) return 1;
     const budget = this.frameIntervalMs * this.headroom;
     const spare = budget - this.composeEma;
     const needed = spare <= 0 ? this.maxEvery : Math.ceil(this.segmentEma / spare);
     const n = Math.min(this.maxEvery, Math.max(1, needed));
-    // Only go back to segmenting more often when it fits with 15% to spare, so n does not flap.
+    // Go back to segmenting more often one step at a time, and only with 8% of the budget to
+    // spare at the new cadence, so n does not flap around the edge.
     if (n < this.every) {
-      const relaxed = this.composeEma + this.segmentEma / n;
-      if (relaxed > budget * 0.85) return this.every;
+      const candidate = this.every - 1;
+      return this.composeEma + this.segmentEma / candidate <= budget * 0.92
+        ? candidate
+        : this.every;
     }
     return n;
   }

@@ -362,8 +362,11 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
         phaseStarts.push(verdicts.length);
         switchAfter.push(lastBoundary);
       }
-      const target = (phaseStarts[i] ?? 0) + p.frames;
-      while (verdicts.length < target) {
+      // Count only frames drawn after the switch: the page's own backlog of older frames does not count.
+      const start = phaseStarts[i] ?? 0;
+      const boundary = switchAfter[i] ?? Number.NEGATIVE_INFINITY;
+      const fresh = () => verdicts.slice(start).filter((v) => v.timestamp > boundary).length;
+      while (fresh() < p.frames) {
         if (performance.now() > deadline) {
           throw new Error(
             `timed out in phase ${i}: ${verdicts.length} judged, ${unmatched} unmatched`,
