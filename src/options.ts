@@ -162,6 +162,7 @@ export interface ResolvedOptions {
   statsIntervalMs: number;
   transport: 'auto' | 'streams' | 'element';
   segmentationSlowdown: number;
+  adaptive: boolean;
 }
 
 export function validatePartialOptions(options: Partial<VirtualBackgroundOptions>): void {
@@ -197,6 +198,9 @@ export function validatePartialOptions(options: Partial<VirtualBackgroundOptions
       'segmentationSlowdown must be a number in 1..100',
     );
   }
+  if (options.adaptive !== undefined && typeof options.adaptive !== 'boolean') {
+    throw new VirtualBackgroundError('invalid-option', 'adaptive must be a boolean');
+  }
   if (options.assetBaseUrl !== undefined && typeof options.assetBaseUrl !== 'string') {
     throw new VirtualBackgroundError('invalid-option', 'assetBaseUrl must be a string URL');
   }
@@ -228,5 +232,6 @@ export function resolveOptions(
     statsIntervalMs: options.statsIntervalMs ?? 1000,
     transport: options.transport ?? 'auto',
     segmentationSlowdown: options.segmentationSlowdown ?? 1,
+    adaptive: options.adaptive ?? true,
   };
 }

@@ -189,6 +189,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
           segmenterDelegate: this.options.segmenterDelegate,
           statsIntervalMs: this.options.statsIntervalMs,
           segmentationSlowdown: this.options.segmentationSlowdown,
+          adaptive: this.options.adaptive,
         },
         background: this.background.payload,
         frameRate,
@@ -238,6 +239,10 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     );
     const message: ToWorker = { type: 'update', id };
     if (options.quality) message.quality = options.quality;
+    if (options.adaptive !== undefined) message.adaptive = options.adaptive;
+    if (options.segmentationSlowdown !== undefined) {
+      message.segmentationSlowdown = options.segmentationSlowdown;
+    }
     if (prepared) message.background = prepared.payload;
     worker.postMessage(message, prepared ? transferablesOf(prepared.payload) : []);
     try {
@@ -305,6 +310,18 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         this.latest = message.stats;
         if (message.type === 'stats')
           this.dispatchEvent(new CustomEvent('stats', { detail: message.stats }));
+        break;
+      case 'quality':
+        this.latest = { ...this.latest, quality: message.quality };
+        this.dispatchEvent(
+          new CustomEvent('qualitychange', {
+            detail: {
+              quality: message.quality,
+              requested: message.requested,
+              reason: message.reason,
+            },
+          }),
+        );
         break;
       case 'updated':
         // Frame-exact boundary of the switch, for apps (and tests) that need to know.

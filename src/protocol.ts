@@ -43,6 +43,7 @@ export interface WorkerSettings {
   statsIntervalMs: number;
   /** Test hook: segmentation made this many times slower (busy wait), to exercise scheduling. */
   segmentationSlowdown: number;
+  adaptive: boolean;
 }
 
 /**
@@ -62,7 +63,14 @@ export type ToWorker =
       background: BackgroundPayload;
       frameRate: number;
     }
-  | { type: 'update'; id: number; quality?: Quality; background?: BackgroundPayload }
+  | {
+      type: 'update';
+      id: number;
+      quality?: Quality;
+      background?: BackgroundPayload;
+      adaptive?: boolean;
+      segmentationSlowdown?: number;
+    }
   | { type: 'frame'; frame: VideoFrame }
   | { type: 'stop' };
 
@@ -74,6 +82,8 @@ export type FromWorker =
   | { type: 'stats'; stats: ProcessorStats }
   /** canvas io: the last 'frame' is done with, the page may send the next. */
   | { type: 'frame-done' }
+  /** Adaptive quality moved the level (the user's choice stays the ceiling). */
+  | { type: 'quality'; quality: Quality; requested: Quality; reason: 'overloaded' | 'headroom' }
   | { type: 'error'; error: SerializedError; fatal: boolean }
   | { type: 'stopped'; stats: ProcessorStats };
 

@@ -31,8 +31,13 @@ export interface VirtualBackgroundOptions {
    * they exist.
    */
   transport?: 'auto' | 'streams' | 'element';
-  /** Testing only: makes segmentation this many times slower (≥ 1), to exercise frame scheduling. */
+  /** Testing only: makes segmentation this many times slower (≥ 1), to exercise frame scheduling. Live. */
   segmentationSlowdown?: number;
+  /**
+   * Step the quality level down when it cannot hold the camera's frame rate and back up (never
+   * above `quality`) when there is room; a 'qualitychange' event tells. Default true.
+   */
+  adaptive?: boolean;
 }
 
 export interface ProcessorStats {

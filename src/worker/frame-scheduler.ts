@@ -69,4 +69,9 @@ export class FrameScheduler {
   get segmentEvery(): number {
     return this.every;
   }
+
+  /** Whether masks are already reused as long as allowed: the scheduler has nothing left to give. */
+  get saturated(): boolean {
+    return this.every >= this.maxEvery;
+  }
 }

@@ -9,6 +9,7 @@ import { LEVELS } from '../levels';
 import { DEFAULT_BLUR_RADIUS } from '../options';
 import type { BackgroundPayload, WorkerSettings } from '../protocol';
 import type { ProcessorStats, Quality } from '../types';
+import { AdaptiveQuality, type QualityChange } from './adaptive-quality';
 import { type ActiveBackground, imageBackground, videoBackground } from './backgrounds';
 import type { FrameLedger } from './frame-ledger';
 import { FrameScheduler } from './frame-scheduler';
@@ -65,6 +66,13 @@ export class FramePipeline {
   private framesSegmented = 0;
   private framesReused = 0;
   private readonly scheduler: FrameScheduler;
+  private readonly adaptive: AdaptiveQuality;
+  private adaptiveOn: boolean;
+  private lastAdaptiveCheck = 0;
+  private firstFrameAt: number | null = null;
+  private slowdown: number;
+  onQualityChange: ((change: QualityChange & { requested: Quality }) => void) | null = null;
+  private requestedQuality: Quality;
   private framesDropped = 0;
   private framesWithoutMask = 0;
   private readonly inRate = new RateMeter();
@@ -110,6 +118,10 @@ export class FramePipeline {
     this.quality = settings.quality;
     this.frameIntervalUs = frameRate > 0 ? 1e6 / frameRate : 0;
     this.scheduler = new FrameScheduler(frameRate > 0 ? 1000 / frameRate : 0);
+    this.adaptive = new AdaptiveQuality(settings.quality, frameRate);
+    this.adaptiveOn = settings.adaptive;
+    this.slowdown = settings.segmentationSlowdown;
+    this.requestedQuality = settings.quality;
     const forced = settings.inputPath !== 'auto' ? settings.inputPath : null;
     this.probe = new PathProbe(forced);
     this.input = createFrameInputStage(gl);
@@ -151,9 +163,35 @@ export class FramePipeline {
     }
   }
 
+  /** The user's choice: applied now, and the ceiling for adaptive quality. */
   setQuality(quality: Quality): void {
     // All current levels share the model; only mask settings change, so the switch is instant.
     this.quality = quality;
+    this.requestedQuality = quality;
+    this.adaptive.request(quality, performance.now());
+  }
+
+  setAdaptive(on: boolean): void {
+    this.adaptiveOn = on;
+    if (!on && this.quality !== this.requestedQuality) this.setQuality(this.requestedQuality);
+  }
+
+  setSlowdown(factor: number): void {
+    this.slowdown = factor;
+  }
+
+  /** Twice a second: let adaptive quality look at the output rate and the scheduler. */
+  private adapt(): void {
+    const now = performance.now();
+    this.firstFrameAt ??= now;
+    // The first seconds (shader compiles, the path probe, rate meters filling) say nothing about load.
+    if (!this.adaptiveOn || now - this.firstFrameAt < 3000 || now - this.lastAdaptiveCheck < 500)
+      return;
+    this.lastAdaptiveCheck = now;
+    const change = this.adaptive.observe(now, this.outRate.rate(now), this.scheduler.saturated);
+    if (!change) return;
+    this.quality = change.quality;
+    this.onQualityChange?.({ ...change, requested: this.requestedQuality });
   }
 
   /** Applies a new background once it is ready to draw; the old one serves until then. */
@@ -232,8 +270,8 @@ export class FramePipeline {
       segmented = true;
       try {
         const confidence = this.segmenter.segment(this.downscale.read(), frame.timestamp / 1000);
-        if (this.settings.segmentationSlowdown > 1) {
-          const until = t0 + (performance.now() - t0) * this.settings.segmentationSlowdown;
+        if (this.slowdown > 1) {
+          const until = t0 + (performance.now() - t0) * this.slowdown;
           while (performance.now() < until) {
             // Busy wait: the test hook imitates a slower machine, which blocks the same way.
           }
@@ -306,6 +344,7 @@ export class FramePipeline {
     const total = performance.now() - start;
     this.probe.record(path, total);
     this.scheduler.record(total - segmentMs, segmented ? segmentMs : null);
+    this.adapt();
     this.lastPath = path;
     this.finish(receivedAt, segmentMs, total - segmentMs);
     return out;

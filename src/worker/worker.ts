@@ -76,6 +76,7 @@ async function drainStale(readable: ReadableStream<VideoFrame>): Promise<void> {
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const outputCanvas = message.io.kind === 'canvas' ? message.io.canvas : null;
   const p = new FramePipeline(message.settings, ledger, message.frameRate, report, outputCanvas);
+  p.onQualityChange = (change) => post({ type: 'quality', ...change });
   pipeline = p;
   await p.setBackground(message.background);
   await p.loadSegmenter();
@@ -153,6 +154,8 @@ scope.addEventListener('message', (event) => {
       }
       (async () => {
         if (message.quality) p.setQuality(message.quality);
+        if (message.adaptive !== undefined) p.setAdaptive(message.adaptive);
+        if (message.segmentationSlowdown !== undefined) p.setSlowdown(message.segmentationSlowdown);
         if (message.background) await p.setBackground(message.background);
       })().then(
         () => post({ type: 'updated', id: message.id, afterTimestamp: p.latestTimestamp }),

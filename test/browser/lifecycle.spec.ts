@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { type HarnessModule, mean, openPage, regions } from './helpers';
-import type { PerformanceResult, RunResult } from './page/harness';
+import type { AdaptiveResult, PerformanceResult, RunResult } from './page/harness';
 
 const HARNESS = '/test/browser/page/harness.ts';
 /** The public entry point as a page on the dev server imports it. */
@@ -191,4 +191,37 @@ test('4x slower segmentation: the output keeps the frame rate by reusing masks, 
   // Bounded: one slow segmenting frame plus a frame of queue, not a growing backlog.
   expect(s.latencyMs.p95).toBeLessThan(s.segmentMs.p95 + 100);
   expect(result.longTasks).toEqual([]);
+});
+
+test('adaptive quality steps down under a slow segmenter and back up after, at most one change per 5 s', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await openPage(page);
+  const result: AdaptiveResult = await page.evaluate(
+    async ({ url }) => {
+      const h = (await import(url)) as HarnessModule;
+      return h.runAdaptive(12);
+    },
+    { url: HARNESS },
+  );
+  console.log(
+    '[adaptive]',
+    JSON.stringify(result.changes),
+    'slowed at',
+    result.slowedAt,
+    's, restored at',
+    result.restoredAt,
+    's, fps while slowed',
+    result.fpsOutSlowed,
+  );
+  expect(result.changes.map(([, q, reason]) => `${q}/${reason}`)).toEqual([
+    'fast/overloaded',
+    'balanced/headroom',
+  ]);
+  const [down, up] = result.changes;
+  expect(down?.[0] ?? 0).toBeGreaterThan(result.slowedAt);
+  expect(up?.[0] ?? 0).toBeGreaterThan(result.restoredAt);
+  expect((up?.[0] ?? 0) - (down?.[0] ?? 0)).toBeGreaterThanOrEqual(5);
+  expect(result.stats.quality).toBe('balanced');
 });

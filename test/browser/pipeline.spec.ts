@@ -168,5 +168,6 @@ test('element transport (no MediaStreamTrackGenerator): canvas-captured output w
       expect(Math.abs(v - (ref[c] ?? 0)), `${name}[${c}]`).toBeLessThan(12);
     });
   }
-  expect(result.stats.framesOut).toBeGreaterThan(20);
+  // stats() is the last report (sent once a second), so it lags the frames judged above.
+  expect(result.stats.framesOut).toBeGreaterThanOrEqual(15);
 });

@@ -535,3 +535,49 @@ export async function runUnpaired(
     outputSettings,
   };
 }
+
+export interface AdaptiveResult {
+  /** [seconds since start, quality, reason] for every 'qualitychange' event. */
+  changes: Array<[number, string, string]>;
+  slowedAt: number;
+  restoredAt: number;
+  fpsOutSlowed: number;
+  stats: ProcessorStats;
+}
+
+/**
+ * Adaptive quality end to end: start at `balanced`, make segmentation `factor` times slower until
+ * the level steps down, then restore it and wait until the level comes back.
+ */
+export async function runAdaptive(factor: number, timeoutS = 60): Promise<AdaptiveResult> {
+  const cam = await camera();
+  const vb = await createVirtualBackground({
+    quality: 'balanced',
+    background: { kind: 'color', color: '#3060a0' },
+  });
+  const t0 = performance.now();
+  const at = () => Math.round((performance.now() - t0) / 100) / 10;
+  const changes: AdaptiveResult['changes'] = [];
+  vb.addEventListener('qualitychange', (e) => {
+    const d = (e as CustomEvent<{ quality: string; reason: string }>).detail;
+    changes.push([at(), d.quality, d.reason]);
+  });
+  await vb.start(cam);
+  const waitFor = async (done: () => boolean) => {
+    const deadline = performance.now() + timeoutS * 1000;
+    while (!done() && performance.now() < deadline) await sleep(100);
+  };
+  await sleep(3000);
+  await vb.update({ segmentationSlowdown: factor });
+  const slowedAt = at();
+  await waitFor(() => changes.length >= 1);
+  const fpsOutSlowed = vb.stats().fpsOut;
+  await vb.update({ segmentationSlowdown: 1 });
+  const restoredAt = at();
+  await waitFor(() => changes.length >= 2);
+  await sleep(2000); // and nothing more happens
+  const stats = vb.stats();
+  await vb.stop();
+  cam.stop();
+  return { changes, slowedAt, restoredAt, fpsOutSlowed, stats };
+}
