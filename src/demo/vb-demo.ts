@@ -50,6 +50,7 @@ export class VbDemo extends LitElement {
     pendingBackground: { state: true },
     quality: { state: true },
     error: { state: true },
+    adaptiveNotice: { state: true },
   };
 
   static override styles = [
@@ -218,6 +219,8 @@ export class VbDemo extends LitElement {
   declare pendingBackground: string;
   declare quality: Quality;
   declare error: ShownError | null;
+  /** The last adaptive-quality change, shown until the user picks a quality. */
+  declare adaptiveNotice: string;
 
   /** Ordering of background updates: the worker applies them in order, so the newest success wins. */
   private backgroundRequests = 0;
@@ -239,6 +242,7 @@ export class VbDemo extends LitElement {
     this.pendingBackground = '';
     this.quality = 'balanced';
     this.error = null;
+    this.adaptiveNotice = '';
   }
 
   override connectedCallback(): void {
@@ -250,6 +254,7 @@ export class VbDemo extends LitElement {
     super.disconnectedCallback();
     this.generation++;
     this.processor?.removeEventListener('error', this.onProcessorError);
+    this.processor?.removeEventListener('qualitychange', this.onAdaptiveChange);
     void this.processor?.stop();
     this.processor = null;
     this.inputTrack?.stop();
@@ -268,6 +273,16 @@ export class VbDemo extends LitElement {
   private get sampleVideo(): HTMLVideoElement | null {
     return this.renderRoot.querySelector<HTMLVideoElement>('video.sample');
   }
+
+  private readonly onAdaptiveChange = (event: Event): void => {
+    const { quality, requested, reason } = (
+      event as CustomEvent<{ quality: Quality; requested: Quality; reason: string }>
+    ).detail;
+    this.adaptiveNotice =
+      quality === requested
+        ? ''
+        : `Adaptive quality: running at ${quality} instead of ${requested} (${reason === 'overloaded' ? 'this machine cannot hold the frame rate' : 'recovering'})`;
+  };
 
   private readonly onProcessorError = (event: Event): void => {
     const e = event as ErrorEvent;
@@ -289,6 +304,7 @@ export class VbDemo extends LitElement {
         background: { kind: 'blur', radius: 14 },
       });
       vb.addEventListener('error', this.onProcessorError);
+      vb.addEventListener('qualitychange', this.onAdaptiveChange);
       this.processor = vb;
       const output = await vb.start(track);
       if (stale()) return; // disconnectedCallback stopped the processor and the track
@@ -362,6 +378,7 @@ export class VbDemo extends LitElement {
     try {
       await vb.update({ quality });
       this.quality = quality;
+      this.adaptiveNotice = '';
     } catch (error) {
       this.error = toShownError(error);
       this.requestUpdate(); // the select snaps back to the quality in force
@@ -401,6 +418,7 @@ export class VbDemo extends LitElement {
         >
       </header>
       ${this.renderError()}
+      ${this.adaptiveNotice ? html`<p class="notice" data-testid="adaptive-notice" role="status">${this.adaptiveNotice}</p>` : ''}
       <main>
         <section>
           <div class="stage">
