@@ -248,7 +248,6 @@ export class FramePipeline {
       return frame;
     }
     const start = performance.now();
-    const gl = this.gl;
     const path = canUploadPlanes(frame.format) ? this.probe.next() : 'texture';
     const outputPath = this.canvasSink
       ? 'texture'
@@ -338,9 +337,8 @@ export class FramePipeline {
         out = new VideoFrame(this.canvas, init);
       }
     }
-    const err = gl.getError();
-    if (err === gl.CONTEXT_LOST_WEBGL)
-      throw new VirtualBackgroundError('gl-error', 'the WebGL context was lost');
+    // No per-frame getError(): it is a synchronous round trip to the GPU process; context loss
+    // arrives as the 'webglcontextlost' event and is checked at the top of process().
     const total = performance.now() - start;
     this.probe.record(path, total);
     this.scheduler.record(total - segmentMs, segmented ? segmentMs : null);
