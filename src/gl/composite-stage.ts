@@ -2,9 +2,9 @@ import compositeRgbFrag from '../../shaders/composite-rgb.frag.glsl?raw';
 import type { Vec3 } from './color-space';
 import {
   createProgramVariants,
-  createTarget,
   deleteTarget,
   drawPass,
+  ensureTarget,
   type RenderTarget,
 } from './gl-utils';
 import { backgroundUniforms, frameUniforms, type Picture } from './picture';
@@ -97,10 +97,7 @@ export function createCompositeStage(gl: WebGL2RenderingContext) {
     ): RenderTarget | null {
       let out: RenderTarget | null = null;
       if (!toCanvas) {
-        if (!target || target.width !== frame.width || target.height !== frame.height) {
-          deleteTarget(gl, target);
-          target = createTarget(gl, frame.width, frame.height);
-        }
+        target = ensureTarget(gl, target, frame.width, frame.height);
         out = target;
       }
       drawPass(

@@ -114,24 +114,42 @@ export function createTarget(
   return { framebuffer, texture, width, height };
 }
 
+/** `current` if it already has this size, else a new target (the old one is deleted). */
+export function ensureTarget(
+  gl: WebGL2RenderingContext,
+  current: RenderTarget | null,
+  width: number,
+  height: number,
+  format: TargetFormat = 'rgba8',
+  filter: number = gl.LINEAR,
+): RenderTarget {
+  if (current && current.width === width && current.height === height) return current;
+  deleteTarget(gl, current);
+  return createTarget(gl, width, height, format, filter);
+}
+
 export function deleteTarget(gl: WebGL2RenderingContext, target: RenderTarget | null): void {
   if (!target) return;
   gl.deleteFramebuffer(target.framebuffer);
   gl.deleteTexture(target.texture);
 }
 
-/** Runs one fullscreen pass of `program` into `target` (null = the canvas). */
+/**
+ * Runs one fullscreen pass of `program` into `target` (null = the canvas), or only into its rows
+ * [rows.y, rows.y + rows.height) when `rows` is given.
+ */
 export function drawPass(
   gl: WebGL2RenderingContext,
   program: twgl.ProgramInfo,
   target: RenderTarget | null,
   uniforms: Record<string, unknown>,
   canvasSize?: { width: number; height: number },
+  rows?: { y: number; height: number },
 ): void {
   gl.bindFramebuffer(gl.FRAMEBUFFER, target ? target.framebuffer : null);
   const w = target ? target.width : (canvasSize?.width ?? gl.drawingBufferWidth);
   const h = target ? target.height : (canvasSize?.height ?? gl.drawingBufferHeight);
-  gl.viewport(0, 0, w, h);
+  gl.viewport(0, rows?.y ?? 0, w, rows?.height ?? h);
   gl.useProgram(program.program);
   twgl.setUniforms(program, uniforms);
   gl.drawArrays(gl.TRIANGLES, 0, 3);

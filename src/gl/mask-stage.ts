@@ -7,6 +7,7 @@ import {
   createTexture,
   deleteTarget,
   drawPass,
+  ensureTarget,
   type RenderTarget,
 } from './gl-utils';
 import { frameUniforms, type Picture } from './picture';
@@ -81,10 +82,7 @@ export function createMaskStage(gl: WebGL2RenderingContext, width: number, heigh
       if (settings.refineScale > 0) {
         const rw = Math.round(width * settings.refineScale);
         const rh = Math.round(height * settings.refineScale);
-        if (!refined || refined.width !== rw || refined.height !== rh) {
-          deleteTarget(gl, refined);
-          refined = createTarget(gl, rw, rh);
-        }
+        refined = ensureTarget(gl, refined, rw, rh);
         // At mask resolution the model-size picture guides; finer masks need the full-size luma.
         drawPass(gl, refine.get({ GUIDE: settings.refineScale > 1 ? 1 : 0 }), refined, {
           ...frameUniforms(frame),

@@ -1,4 +1,4 @@
-import * as twgl from 'twgl.js';
+import type * as twgl from 'twgl.js';
 import packChromaFrag from '../../shaders/pack-chroma.frag.glsl?raw';
 import packLumaFrag from '../../shaders/pack-luma.frag.glsl?raw';
 import {
@@ -7,7 +7,13 @@ import {
   type CompositeStage,
   compositingUniforms,
 } from './composite-stage';
-import { createProgramVariants, createTarget, deleteTarget, type RenderTarget } from './gl-utils';
+import {
+  createProgramVariants,
+  deleteTarget,
+  drawPass,
+  ensureTarget,
+  type RenderTarget,
+} from './gl-utils';
 import type { Picture } from './picture';
 
 /** The I420 packing passes need whole texels of four bytes for every plane row pair. */
@@ -43,19 +49,6 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
   let target: RenderTarget | null = null;
   let buffer = new Uint8Array(0);
 
-  function pass(
-    program: twgl.ProgramInfo,
-    uniforms: Record<string, unknown>,
-    y: number,
-    h: number,
-  ): void {
-    const t = target as RenderTarget;
-    gl.viewport(0, y, t.width, h);
-    gl.useProgram(program.program);
-    twgl.setUniforms(program, uniforms);
-    gl.drawArrays(gl.TRIANGLES, 0, 3);
-  }
-
   return {
     render(
       frame: Picture,
@@ -73,10 +66,8 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
       if (i420) {
         const tw = width / 4;
         const th = (height * 3) / 2;
-        if (!target || target.width !== tw || target.height !== th) {
-          deleteTarget(gl, target);
-          target = createTarget(gl, tw, th, 'rgba8', gl.NEAREST);
-        }
+        const packed = ensureTarget(gl, target, tw, th, 'rgba8', gl.NEAREST);
+        target = packed;
         const [packedY, packedU, packedV] = frame.packed as [
           WebGLTexture,
           WebGLTexture,
@@ -91,7 +82,12 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
           // Per-pixel mask taps only pay off where the mask has more than one texel per four pixels.
           MASK_TAPS: maskWidth * 4 > width ? 4 : 1,
         };
-        gl.bindFramebuffer(gl.FRAMEBUFFER, target.framebuffer);
+        const pass = (
+          program: twgl.ProgramInfo,
+          passUniforms: Record<string, unknown>,
+          y: number,
+          h: number,
+        ) => drawPass(gl, program, packed, passUniforms, undefined, { y, height: h });
         pass(luma.get(defines), { ...uniforms, u_lumaPacked: packedY }, 0, height);
         const q = height / 4;
         const chromaProgram = chroma.get(defines);
