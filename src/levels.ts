@@ -2,14 +2,39 @@ import type { MaskSettings } from './gl/mask-stage';
 import type { Quality } from './types';
 
 /** Everything a quality level decides. Numbers in README ("Quality levels") come from these. */
+export interface OnnxInput {
+  layout: 'nhwc' | 'nchw';
+  /** Per channel (RGB): value fed = (pixel / 255 - mean) / std. */
+  mean: [number, number, number];
+  std: [number, number, number];
+  output: 'probability' | 'logits' | 'categories';
+}
+
+export interface LevelModel {
+  engine: 'mediapipe' | 'onnxruntime';
+  /** File name under assetBaseUrl, or an absolute URL (custom models). */
+  file: string;
+  width: number;
+  height: number;
+  /** onnxruntime models: how to feed and read them. */
+  onnx?: OnnxInput;
+  /** Output channels (mediapipe: confidence masks; onnx `categories`: classes) that count as foreground; empty = the selfie rule. */
+  foreground?: number[];
+}
+
 export interface LevelConfig {
-  model: { file: string; width: number; height: number };
+  model: LevelModel;
   mask: MaskSettings;
   /** smoothstep range on the final mask. */
   edge: [number, number];
 }
 
-const LANDSCAPE = { file: 'selfie_segmenter_landscape.tflite', width: 256, height: 144 };
+const LANDSCAPE: LevelModel = {
+  engine: 'mediapipe',
+  file: 'selfie_segmenter_landscape.tflite',
+  width: 256,
+  height: 144,
+};
 
 export const LEVELS: Record<Quality, LevelConfig> = {
   // Raw model output, bilinear upsampling and a smoothstep edge: the least work per frame.

@@ -1,5 +1,12 @@
 import { VirtualBackgroundError } from './errors';
-import type { Background, FramePath, Quality, VirtualBackgroundOptions } from './types';
+import type { LevelModel } from './levels';
+import type {
+  Background,
+  CustomModel,
+  FramePath,
+  Quality,
+  VirtualBackgroundOptions,
+} from './types';
 
 export const QUALITIES: readonly Quality[] = ['fast', 'balanced', 'accurate'];
 export const DEFAULT_BLUR_RADIUS = 14;
@@ -152,6 +159,94 @@ export function validateBackground(bg: unknown): asserts bg is Background {
   }
 }
 
+function validateModel(model: CustomModel): void {
+  const fail = (message: string): never => {
+    throw new VirtualBackgroundError('invalid-option', `model: ${message}`);
+  };
+  if (typeof model !== 'object' || model === null) fail('must be an object or null');
+  if (typeof model.url !== 'string' || model.url === '') fail('url must be a non-empty string');
+  const format = model.format ?? formatOf(model.url);
+  if (format !== 'tflite' && format !== 'onnx') {
+    fail(`format must be tflite or onnx (could not tell from ${model.url})`);
+  }
+  if (!Array.isArray(model.labels) || model.labels.length === 0) {
+    fail('labels must be a non-empty array of strings');
+  }
+  if (!model.labels.every((l) => typeof l === 'string')) fail('labels must be strings');
+  if (!Array.isArray(model.foreground) || model.foreground.length === 0) {
+    fail('foreground must list at least one label');
+  }
+  for (const label of model.foreground) {
+    if (!model.labels.includes(label)) {
+      fail(
+        `foreground label ${JSON.stringify(label)} is not one of the model's labels (${model.labels.join(', ')})`,
+      );
+    }
+  }
+  for (const key of ['inputWidth', 'inputHeight'] as const) {
+    const v = model[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 8 || v > 2048) {
+      fail(`${key} must be an integer in 8..2048`);
+    }
+  }
+  const onnx = model.onnx ?? {};
+  if (onnx.layout !== undefined && onnx.layout !== 'nhwc' && onnx.layout !== 'nchw') {
+    fail('onnx.layout must be nhwc or nchw');
+  }
+  for (const key of ['mean', 'std'] as const) {
+    const v = onnx[key];
+    if (v !== undefined && !(Array.isArray(v) && v.length === 3 && v.every(Number.isFinite))) {
+      fail(`onnx.${key} must be three numbers`);
+    }
+  }
+  if (onnx.std?.some((x) => x === 0)) fail('onnx.std must not contain 0');
+  const out = onnx.output;
+  if (out !== undefined && out !== 'categories' && out !== 'probability' && out !== 'logits') {
+    fail('onnx.output must be categories, probability or logits');
+  }
+}
+
+function formatOf(url: string): 'tflite' | 'onnx' | undefined {
+  const path = url.split(/[?#]/)[0]?.toLowerCase() ?? '';
+  if (path.endsWith('.tflite')) return 'tflite';
+  if (path.endsWith('.onnx')) return 'onnx';
+  return undefined;
+}
+
+/** A validated custom model as the worker runs it: an absolute URL and class indices. */
+export function levelModelOf(model: CustomModel, pageUrl?: string): LevelModel {
+  validateModel(model);
+  const format = model.format ?? formatOf(model.url);
+  const foreground = model.foreground.map((label) => model.labels.indexOf(label));
+  const file = new URL(
+    model.url,
+    pageUrl ?? (typeof location !== 'undefined' ? location.href : undefined),
+  ).href;
+  if (format === 'tflite') {
+    return {
+      engine: 'mediapipe',
+      file,
+      width: model.inputWidth,
+      height: model.inputHeight,
+      foreground,
+    };
+  }
+  const onnx = model.onnx ?? {};
+  return {
+    engine: 'onnxruntime',
+    file,
+    width: model.inputWidth,
+    height: model.inputHeight,
+    foreground,
+    onnx: {
+      layout: onnx.layout ?? 'nhwc',
+      mean: onnx.mean ?? [0, 0, 0],
+      std: onnx.std ?? [1, 1, 1],
+      output: onnx.output ?? 'categories',
+    },
+  };
+}
+
 export interface ResolvedOptions {
   quality: Quality;
   background: Background;
@@ -163,6 +258,7 @@ export interface ResolvedOptions {
   transport: 'auto' | 'streams' | 'element';
   segmentationSlowdown: number;
   adaptive: boolean;
+  model: CustomModel | null;
 }
 
 export function validatePartialOptions(options: Partial<VirtualBackgroundOptions>): void {
@@ -201,6 +297,7 @@ export function validatePartialOptions(options: Partial<VirtualBackgroundOptions
   if (options.adaptive !== undefined && typeof options.adaptive !== 'boolean') {
     throw new VirtualBackgroundError('invalid-option', 'adaptive must be a boolean');
   }
+  if (options.model !== undefined && options.model !== null) validateModel(options.model);
   if (options.assetBaseUrl !== undefined && typeof options.assetBaseUrl !== 'string') {
     throw new VirtualBackgroundError('invalid-option', 'assetBaseUrl must be a string URL');
   }
@@ -233,5 +330,6 @@ export function resolveOptions(
     transport: options.transport ?? 'auto',
     segmentationSlowdown: options.segmentationSlowdown ?? 1,
     adaptive: options.adaptive ?? true,
+    model: options.model ?? null,
   };
 }

@@ -5,7 +5,12 @@ import {
   elementTransportSupported,
 } from './element-transport';
 import { deserializeError, VirtualBackgroundError } from './errors';
-import { type ResolvedOptions, resolveOptions, validatePartialOptions } from './options';
+import {
+  levelModelOf,
+  type ResolvedOptions,
+  resolveOptions,
+  validatePartialOptions,
+} from './options';
 import {
   emptyStats,
   type FromWorker,
@@ -187,9 +192,11 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
           inputPath: this.options.inputPath,
           outputPath: this.options.outputPath,
           segmenterDelegate: this.options.segmenterDelegate,
+          backendMemory: readBackendMemory(),
           statsIntervalMs: this.options.statsIntervalMs,
           segmentationSlowdown: this.options.segmentationSlowdown,
           adaptive: this.options.adaptive,
+          model: this.options.model ? levelModelOf(this.options.model) : null,
         },
         background: this.background.payload,
         frameRate,
@@ -240,6 +247,9 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     const message: ToWorker = { type: 'update', id };
     if (options.quality) message.quality = options.quality;
     if (options.adaptive !== undefined) message.adaptive = options.adaptive;
+    if (options.model !== undefined) {
+      message.model = options.model ? levelModelOf(options.model) : null;
+    }
     if (options.segmentationSlowdown !== undefined) {
       message.segmentationSlowdown = options.segmentationSlowdown;
     }
@@ -311,6 +321,9 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         if (message.type === 'stats')
           this.dispatchEvent(new CustomEvent('stats', { detail: message.stats }));
         break;
+      case 'backend':
+        rememberBackend(message.key, message.backend);
+        break;
       case 'quality':
         this.latest = { ...this.latest, quality: message.quality };
         this.dispatchEvent(
@@ -342,5 +355,32 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         break;
       }
     }
+  }
+}
+
+const BACKEND_MEMORY_KEY = 'virtual-background:backends';
+
+/** Backends measured fastest on this device by earlier runs; empty where storage is unavailable. */
+function readBackendMemory(): Record<string, string> {
+  try {
+    const raw = globalThis.localStorage?.getItem(BACKEND_MEMORY_KEY);
+    const parsed: unknown = raw ? JSON.parse(raw) : {};
+    if (!parsed || typeof parsed !== 'object') return {};
+    return Object.fromEntries(
+      Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+  } catch {
+    // Storage disabled (privacy settings, opaque origins): measure again next time.
+    return {};
+  }
+}
+
+function rememberBackend(key: string, backend: string): void {
+  try {
+    const memory = readBackendMemory();
+    memory[key] = backend;
+    globalThis.localStorage?.setItem(BACKEND_MEMORY_KEY, JSON.stringify(memory));
+  } catch {
+    // As above: not remembering only costs a measurement on the next start.
   }
 }

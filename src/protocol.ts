@@ -1,5 +1,6 @@
 /** Messages between the main-thread processor and its worker. Frames never cross here: streams do. */
 import type { SerializedError } from './errors';
+import type { LevelModel } from './levels';
 import type { FramePath, ProcessorStats, Quality } from './types';
 
 /** Stats before any frame has flowed. */
@@ -23,6 +24,8 @@ export function emptyStats(quality: Quality): ProcessorStats {
     framesWithoutMask: 0,
     framesReused: 0,
     segmentEvery: 1,
+    model: 'none',
+    backendChoice: 'default',
   };
 }
 
@@ -40,10 +43,14 @@ export interface WorkerSettings {
   inputPath: FramePath;
   outputPath: FramePath;
   segmenterDelegate: 'auto' | 'CPU' | 'GPU';
+  /** Backends measured fastest on this device earlier (engine|model|renderer → backend). */
+  backendMemory: Record<string, string>;
   statsIntervalMs: number;
   /** Test hook: segmentation made this many times slower (busy wait), to exercise scheduling. */
   segmentationSlowdown: number;
   adaptive: boolean;
+  /** A custom model for every level, or null for the built-in ones. */
+  model: LevelModel | null;
 }
 
 /**
@@ -70,6 +77,8 @@ export type ToWorker =
       background?: BackgroundPayload;
       adaptive?: boolean;
       segmentationSlowdown?: number;
+      /** Present to change the model: a custom one, or null for the built-in ones. */
+      model?: LevelModel | null;
     }
   | { type: 'frame'; frame: VideoFrame }
   | { type: 'stop' };
@@ -84,6 +93,8 @@ export type FromWorker =
   | { type: 'frame-done' }
   /** Adaptive quality moved the level (the user's choice stays the ceiling). */
   | { type: 'quality'; quality: Quality; requested: Quality; reason: 'overloaded' | 'headroom' }
+  /** A backend won a measurement on this device: the page remembers it for later starts. */
+  | { type: 'backend'; key: string; backend: string; measuredMs: Record<string, number> }
   | { type: 'error'; error: SerializedError; fatal: boolean }
   | { type: 'stopped'; stats: ProcessorStats };
 

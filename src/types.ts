@@ -9,8 +9,48 @@ export type Background =
   | { kind: 'image'; source: string | Blob | ImageBitmap } // cover-fit, never stretched
   | { kind: 'video'; source: string | Blob }; // looped, muted
 
+/**
+ * How the engine's backend was picked: `forced` by segmenterDelegate, `remembered` from an earlier
+ * measurement on this device, `measured` against the other backend in this session, or the
+ * `default` first guess (no other backend to measure, or not measured yet).
+ */
+export type BackendChoice = 'forced' | 'remembered' | 'measured' | 'default';
+
 /** How a frame gets into GL and back out. `auto` measures both on the first frames and keeps the cheaper. */
 export type FramePath = 'auto' | 'texture' | 'planes';
+
+/**
+ * A segmentation model of your own instead of the built-in selfie models (all levels use it; the
+ * levels still differ in mask refinement). Any model with per-class outputs works, e.g.
+ * DeepLabV3: `labels` in output order, `foreground` the ones to keep (`['person', 'dog']` keeps
+ * people and dogs and drops `horse`).
+ */
+export interface CustomModel {
+  /** A tasks-vision-compatible segmentation `.tflite` (with metadata), or an `.onnx` model. */
+  url: string;
+  /** Default: from the URL's extension. */
+  format?: 'tflite' | 'onnx';
+  /** Class labels, in the order of the model's output channels (tflite: its confidence masks). */
+  labels: string[];
+  /** Labels that count as foreground; every one must be in `labels`. */
+  foreground: string[];
+  /** The model's input size: frames are downscaled to exactly this. */
+  inputWidth: number;
+  inputHeight: number;
+  /** ONNX models only: how to feed and read it. */
+  onnx?: {
+    /** Input tensor layout, RGB float. Default 'nhwc'. */
+    layout?: 'nhwc' | 'nchw';
+    /** Input value = (pixel / 255 - mean) / std per RGB channel. Default mean 0, std 1. */
+    mean?: [number, number, number];
+    std?: [number, number, number];
+    /**
+     * `categories` (default): one output channel per label, scores or logits (softmax over
+     * classes). `probability`/`logits`: one channel of foreground probability / logit.
+     */
+    output?: 'categories' | 'probability' | 'logits';
+  };
+}
 
 export interface VirtualBackgroundOptions {
   quality?: Quality; // default 'balanced'
@@ -20,7 +60,12 @@ export interface VirtualBackgroundOptions {
   inputPath?: FramePath;
   /** Output path: `texture` = new VideoFrame(canvas), `planes` = readPixels of I420 planes packed on the GPU. */
   outputPath?: FramePath;
-  /** tasks-vision delegate; `auto` picks CPU on software GL (SwiftShader) and GPU otherwise. */
+  /**
+   * Segmenter backend: `CPU` = tasks-vision CPU delegate / onnxruntime-web wasm, `GPU` =
+   * tasks-vision GPU delegate / onnxruntime-web WebGPU. `auto` (default) starts with a guess (CPU
+   * on software GL), measures the other one while running and keeps the faster, remembered per
+   * device (localStorage) so later starts skip the measurement.
+   */
   segmenterDelegate?: 'auto' | 'CPU' | 'GPU';
   /** Interval between `stats` events, ms. Default 1000. */
   statsIntervalMs?: number;
@@ -38,6 +83,8 @@ export interface VirtualBackgroundOptions {
    * above `quality`) when there is room; a 'qualitychange' event tells. Default true.
    */
   adaptive?: boolean;
+  /** A custom segmentation model; `null` (in update()) goes back to the built-in ones. */
+  model?: CustomModel | null;
 }
 
 export interface ProcessorStats {
@@ -60,10 +107,13 @@ export interface ProcessorStats {
   framesOpen: number;
   /** Frames that went out showing the background only because no mask existed yet. */
   framesWithoutMask: number;
-  /** Frames composited with the previous mask because segmenting every frame did not fit the budget. */
+  /** Frames composited with an earlier frame's mask because no newer one was ready (the segmenter was busy). */
   framesReused: number;
-  /** The scheduler's current cadence: the segmenter runs on one frame in this many. */
+  /** Output frames per fresh mask over the last two seconds (1 = a new mask for every frame). */
   segmentEvery: number;
+  /** The model file the engine runs. */
+  model: string;
+  backendChoice: BackendChoice;
 }
 
 export interface VirtualBackground extends EventTarget {

@@ -8,8 +8,9 @@ export interface QualityChange {
 }
 
 /**
- * Steps the quality level down when the pipeline cannot hold the source's frame rate even with the
- * scheduler reusing masks as much as it may, and back up (never above the level the user asked
+ * Steps the quality level down when the level cannot hold the source's frame rate (output frames
+ * below 90% of the source's) or its masks fall too far behind (fresh masks for fewer than a
+ * quarter of the frames: people move while the mask stands still), and back up (never above the level the user asked
  * for) when there is room again. Decisions need the condition to persist (`holdMs`) and are at
  * least `minIntervalMs` apart, so it does not oscillate.
  */
@@ -47,15 +48,20 @@ export class AdaptiveQuality {
     this.upHold = this.upHoldMs;
   }
 
+  /** A change it asked for could not be made (the model did not load): it stays at `quality`. */
+  settle(quality: Quality): void {
+    this.current = quality;
+  }
+
   /**
    * @param fpsOut output frames per second over the last couple of seconds
-   * @param reuseAtMax whether the scheduler is already at its sparsest cadence
+   * @param maskFps fresh masks per second over the same time
    */
-  observe(now: number, fpsOut: number, reuseAtMax: boolean): QualityChange | null {
+  observe(now: number, fpsOut: number, maskFps: number): QualityChange | null {
     if (!(this.sourceFps > 0)) return null;
-    const overloaded = fpsOut < 0.9 * this.sourceFps && reuseAtMax;
-    // Room: the frame rate is held and the scheduler could still reuse masks more.
-    const room = fpsOut >= 0.95 * this.sourceFps && !reuseAtMax;
+    const overloaded = fpsOut < 0.9 * this.sourceFps || maskFps < 0.25 * this.sourceFps;
+    // Room: the frame rate is held and masks come for at least every other frame.
+    const room = fpsOut >= 0.95 * this.sourceFps && maskFps >= 0.5 * this.sourceFps;
     this.overSince = overloaded ? (this.overSince ?? now) : null;
     this.roomSince = room ? (this.roomSince ?? now) : null;
     if (now - this.lastChange < this.minIntervalMs) return null;

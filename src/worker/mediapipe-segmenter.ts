@@ -4,66 +4,24 @@ import {
   type ImageSegmenterResult,
 } from '@mediapipe/tasks-vision';
 import { VirtualBackgroundError } from '../errors';
-import type { Segmenter } from './segmenter';
-
-export interface MediaPipeSegmenterOptions {
-  assetBaseUrl: string; // holds wasm/ and the model file
-  modelFile: string;
-  inputWidth: number;
-  inputHeight: number;
-  delegate: 'CPU' | 'GPU';
-}
-
-/**
- * Fetches an asset and fails with its URL named, instead of an opaque script or model error inside
- * tasks-vision. An HTML answer counts as missing: dev servers and SPA hosts answer unknown paths
- * with index.html and status 200.
- */
-async function fetchAsset(url: string, method: 'GET' | 'HEAD'): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(url, { method });
-  } catch (cause) {
-    throw new VirtualBackgroundError('asset-load-failed', `could not fetch ${url}`, { cause });
-  }
-  if (!response.ok) {
-    throw new VirtualBackgroundError(
-      'asset-load-failed',
-      `${url} answered ${response.status} ${response.statusText}`,
-    );
-  }
-  if ((response.headers.get('content-type') ?? '').includes('text/html')) {
-    throw new VirtualBackgroundError(
-      'asset-load-failed',
-      `${url} answered with an HTML page, not the asset (wrong assetBaseUrl?)`,
-    );
-  }
-  return response;
-}
-
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  return new Uint8Array(await (await fetchAsset(url, 'GET')).arrayBuffer());
-}
+import { fetchAsset, fetchBytes } from './assets';
+import { infoOf, type MediaPipeSpec, type SegmentationEngine } from './segmenter';
 
 /**
  * tasks-vision ImageSegmenter in VIDEO mode with confidence masks. The wasm is the module variant
- * (the classic loader fails in module workers) served from assetBaseUrl, never a CDN.
+ * (the classic loader fails in module workers) served from the spec's wasm folder, never a CDN.
  */
-export async function createMediaPipeSegmenter(
-  options: MediaPipeSegmenterOptions,
-): Promise<Segmenter> {
-  const wasmBase = new URL('wasm', options.assetBaseUrl).href;
-  const modelUrl = new URL(options.modelFile, options.assetBaseUrl).href;
-  const fileset = await FilesetResolver.forVisionTasks(wasmBase, true);
+export async function createMediaPipeEngine(spec: MediaPipeSpec): Promise<SegmentationEngine> {
+  const fileset = await FilesetResolver.forVisionTasks(spec.wasmBaseUrl, true);
   const [model] = await Promise.all([
-    fetchBytes(modelUrl),
+    fetchBytes(spec.modelUrl),
     fetchAsset(fileset.wasmLoaderPath, 'HEAD'),
     fetchAsset(fileset.wasmBinaryPath, 'HEAD'),
   ]);
   let segmenter: ImageSegmenter;
   try {
     segmenter = await ImageSegmenter.createFromOptions(fileset, {
-      baseOptions: { modelAssetBuffer: model, delegate: options.delegate },
+      baseOptions: { modelAssetBuffer: model, delegate: spec.delegate },
       runningMode: 'VIDEO',
       outputConfidenceMasks: true,
       outputCategoryMask: false,
@@ -71,48 +29,59 @@ export async function createMediaPipeSegmenter(
   } catch (cause) {
     throw new VirtualBackgroundError(
       'model-load-failed',
-      `tasks-vision refused ${modelUrl}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `tasks-vision refused ${spec.modelUrl}: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
   }
-  const size = options.inputWidth * options.inputHeight;
-  const confidence = new Float32Array(size);
+  const size = spec.width * spec.height;
+  let target: Float32Array = new Float32Array(size);
   let lastTimestamp = -1;
   let disposed = false;
 
-  const copyPerson = (result: ImageSegmenterResult): void => {
+  const copyForeground = (result: ImageSegmenterResult): void => {
     const masks = result.confidenceMasks ?? [];
-    // Two-class models list background first; the single-output selfie models give the person only.
-    const person = masks.length > 1 ? masks[masks.length - 1] : masks[0];
-    if (!person)
-      throw new VirtualBackgroundError(
-        'segmentation-failed',
-        'tasks-vision returned no confidence mask',
-      );
-    if (person.width * person.height !== size) {
-      throw new VirtualBackgroundError(
-        'segmentation-failed',
-        `mask is ${person.width}x${person.height}, expected ${options.inputWidth}x${options.inputHeight}`,
-      );
+    for (const m of masks) {
+      if (m.width * m.height !== size) {
+        throw new VirtualBackgroundError(
+          'segmentation-failed',
+          `mask is ${m.width}x${m.height}, expected ${spec.width}x${spec.height}`,
+        );
+      }
     }
-    // The mask is borrowed: copy it out inside the callback; tasks-vision closes it afterwards.
-    confidence.set(person.getAsFloat32Array());
+    // The masks are borrowed: copy them out inside the callback; tasks-vision closes them afterwards.
+    if (spec.foreground.length === 0) {
+      // Two-class models list background first; the single-output selfie models give the person only.
+      const person = masks.length > 1 ? masks[masks.length - 1] : masks[0];
+      if (!person)
+        throw new VirtualBackgroundError(
+          'segmentation-failed',
+          'tasks-vision returned no confidence mask',
+        );
+      target.set(person.getAsFloat32Array());
+      return;
+    }
+    target.fill(0);
+    for (const index of spec.foreground) {
+      const mask = masks[index];
+      if (!mask) {
+        throw new VirtualBackgroundError(
+          'segmentation-failed',
+          `the model gave ${masks.length} masks; foreground class ${index} is not among them`,
+        );
+      }
+      const values = mask.getAsFloat32Array();
+      for (let i = 0; i < size; i++) target[i] = (target[i] ?? 0) + (values[i] ?? 0);
+    }
   };
 
-  const segmenterApi: Segmenter = {
-    info: {
-      engine: 'mediapipe',
-      backend: options.delegate === 'GPU' ? 'gpu' : 'cpu',
-      model: options.modelFile,
-      inputWidth: options.inputWidth,
-      inputHeight: options.inputHeight,
-    },
-    segment(image: ImageData, timestampMs: number): Float32Array {
+  const engine: SegmentationEngine = {
+    info: infoOf(spec),
+    segment(image: ImageData, timestampMs: number, out: Float32Array): void {
       // VIDEO mode rejects timestamps that do not increase.
       const ts = Math.max(timestampMs, lastTimestamp + 1);
       lastTimestamp = ts;
-      segmenter.segmentForVideo(image, ts, copyPerson);
-      return confidence;
+      target = out;
+      segmenter.segmentForVideo(image, ts, copyForeground);
     },
     dispose(): void {
       if (disposed) return;
@@ -121,14 +90,14 @@ export async function createMediaPipeSegmenter(
     },
   };
   // The first call initialises XNNPACK and the graph (seconds on a slow machine): pay it here, at
-  // load time, not on the first camera frame, where it would stall the output.
+  // load time, in the segmenter's own worker, not on a camera frame.
   try {
-    segmenterApi.segment(new ImageData(options.inputWidth, options.inputHeight), 0);
+    engine.segment(new ImageData(spec.width, spec.height), 0, new Float32Array(size));
   } catch (cause) {
-    segmenterApi.dispose();
+    engine.dispose();
     throw new VirtualBackgroundError('model-load-failed', `warm-up run failed: ${String(cause)}`, {
       cause,
     });
   }
-  return segmenterApi;
+  return engine;
 }

@@ -3,19 +3,28 @@ import { createBlurStage } from '../gl/blur-stage';
 import { createCompositeStage } from '../gl/composite-stage';
 import { createDownscaleStage, type DownscaleStage } from '../gl/downscale-stage';
 import { canUploadPlanes, createFrameInputStage } from '../gl/frame-input-stage';
+import type { RenderTarget } from '../gl/gl-utils';
 import { createMaskStage, type MaskStage } from '../gl/mask-stage';
 import { createOutputStage } from '../gl/output-stage';
-import { LEVELS } from '../levels';
+import type { Picture } from '../gl/picture';
+import { LEVELS, type LevelModel } from '../levels';
 import { DEFAULT_BLUR_RADIUS } from '../options';
 import type { BackgroundPayload, WorkerSettings } from '../protocol';
-import type { ProcessorStats, Quality } from '../types';
+import type { BackendChoice, ProcessorStats, Quality } from '../types';
 import { AdaptiveQuality, type QualityChange } from './adaptive-quality';
 import { type ActiveBackground, imageBackground, videoBackground } from './backgrounds';
+import {
+  alternativeBackend,
+  backendKey,
+  type ChoiceContext,
+  chooseBackend,
+  specFor,
+} from './engine-choice';
 import type { FrameLedger } from './frame-ledger';
-import { FrameScheduler } from './frame-scheduler';
-import { createMediaPipeSegmenter } from './mediapipe-segmenter';
+import { MaskScheduler } from './mask-scheduler';
 import { PathProbe } from './path-probe';
-import type { Segmenter, SegmenterInfo } from './segmenter';
+import { type MaskResult, RemoteSegmenter } from './remote-segmenter';
+import type { EngineSpec, SegmenterInfo } from './segmenter';
 import { droppedSince, RateMeter, SampleWindow } from './stats';
 
 /** The real renderer name; gl.RENDERER says only "WebKit WebGL" in Chrome. */
@@ -29,24 +38,62 @@ function isSoftwareRenderer(gl: WebGL2RenderingContext): boolean {
   return /swiftshader|llvmpipe|software|basic render/i.test(renderer);
 }
 
+/** One engine with the stages sized for its model: they live and die together. */
+interface EngineSlot {
+  segmenter: RemoteSegmenter;
+  downscale: DownscaleStage;
+  mask: MaskStage;
+  /** The newest mask that arrived and is not applied yet. */
+  ready: MaskResult | null;
+  /** When this slot's segmenter was last asked for a mask and has not answered yet. */
+  request: Promise<void> | null;
+}
+
+/** A level change that needs a different engine: loads beside the serving one, then takes over. */
+interface PendingSwitch {
+  quality: Quality;
+  key: string;
+  slot: EngineSlot | null;
+  waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
+}
+
+/** A measurement of the other backend, at start, while the chosen one serves. */
+interface BackendTrial {
+  key: string;
+  backend: string;
+  candidate: RemoteSegmenter | null;
+  candidateMs: number[];
+  servingMs: number[];
+  startedAt: number;
+}
+
+/** Wait this long for the very first mask: the alternative is a frame with no person in it. */
+const FIRST_MASK_WAIT_MS = 1000;
+const TRIAL_SAMPLES = 8;
+const TRIAL_TIMEOUT_MS = 15_000;
+
 /**
- * The per-frame work of the worker: GL context, stages, segmenter and background.
- * One owner for all of them: dispose() releases stages in reverse order of creation, the segmenter,
- * the background and the context itself.
+ * The per-frame work of the worker: GL context, stages, the segmenter workers and background.
+ * One owner for all of them: dispose() releases engines, stages in reverse order of creation, the
+ * background and the context itself.
  */
 export class FramePipeline {
   private readonly canvas: OffscreenCanvas;
   /** canvas io: the canvas is the output; process() draws into it and returns no frame. */
   private readonly canvasSink: boolean;
   private readonly gl: WebGL2RenderingContext;
-  private readonly software: boolean;
+  private readonly choice: ChoiceContext;
   private readonly input;
   private readonly blur;
   private readonly composite;
   private readonly output;
-  private downscale: DownscaleStage;
-  private mask: MaskStage;
-  private segmenter: Segmenter | null = null;
+  private active: EngineSlot | null = null;
+  private activeKey = '';
+  private backendChoice: BackendChoice = 'default';
+  private pending: PendingSwitch | null = null;
+  private trial: BackendTrial | null = null;
+  /** Keys measured in this session: one trial per model and device. */
+  private readonly trialsDone = new Set<string>();
   /** Kept after dispose() so the final stats still name the engine that ran. */
   private segmenterInfo: SegmenterInfo | null = null;
   private background: ActiveBackground | null = null;
@@ -65,18 +112,25 @@ export class FramePipeline {
   private framesOut = 0;
   private framesSegmented = 0;
   private framesReused = 0;
-  private readonly scheduler: FrameScheduler;
+  private readonly scheduler: MaskScheduler;
   private readonly adaptive: AdaptiveQuality;
   private adaptiveOn: boolean;
   private lastAdaptiveCheck = 0;
   private firstFrameAt: number | null = null;
   private slowdown: number;
   onQualityChange: ((change: QualityChange & { requested: Quality }) => void) | null = null;
+  /** A backend was measured against another on this device: worth remembering. */
+  onBackendMeasured:
+    | ((key: string, backend: string, measuredMs: Record<string, number>) => void)
+    | null = null;
   private requestedQuality: Quality;
+  /** The user's model for every level, or null for the levels' own. */
+  private customModel: LevelModel | null;
   private framesDropped = 0;
   private framesWithoutMask = 0;
   private readonly inRate = new RateMeter();
   private readonly outRate = new RateMeter();
+  private readonly maskRate = new RateMeter();
   private readonly latency = new SampleWindow(150);
   private readonly segmentMs = new SampleWindow(150);
   private readonly composeMs = new SampleWindow(150);
@@ -114,84 +168,201 @@ export class FramePipeline {
       this.contextLost = true;
       this.report(new VirtualBackgroundError('gl-error', 'the WebGL context was lost'), true);
     });
-    this.software = isSoftwareRenderer(gl);
+    this.choice = {
+      assetBaseUrl: settings.assetBaseUrl,
+      delegate: settings.segmenterDelegate,
+      memory: settings.backendMemory,
+      renderer: rendererName(gl),
+      software: isSoftwareRenderer(gl),
+      webgpu: typeof navigator !== 'undefined' && 'gpu' in navigator,
+      threads: self.crossOriginIsolated
+        ? Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1))
+        : 1,
+    };
     this.quality = settings.quality;
     this.frameIntervalUs = frameRate > 0 ? 1e6 / frameRate : 0;
-    this.scheduler = new FrameScheduler(frameRate > 0 ? 1000 / frameRate : 0);
+    this.scheduler = new MaskScheduler(frameRate > 0 ? 1000 / frameRate : 0);
     this.adaptive = new AdaptiveQuality(settings.quality, frameRate);
     this.adaptiveOn = settings.adaptive;
     this.slowdown = settings.segmentationSlowdown;
     this.requestedQuality = settings.quality;
+    this.customModel = settings.model;
     const forced = settings.inputPath !== 'auto' ? settings.inputPath : null;
     this.probe = new PathProbe(forced);
     this.input = createFrameInputStage(gl);
     this.blur = createBlurStage(gl);
     this.composite = createCompositeStage(gl);
-    const model = LEVELS[this.quality].model;
-    this.downscale = createDownscaleStage(gl, model.width, model.height);
-    this.mask = createMaskStage(gl, model.width, model.height);
     this.output = createOutputStage(gl, this.composite);
   }
 
-  /** Loads the segmenter for the current level. Rejects with a typed error; the pipeline stays usable. */
+  /** Loads the engine for the current level. Rejects with a typed error; nothing is left running then. */
   async loadSegmenter(): Promise<void> {
-    const level = LEVELS[this.quality];
-    const delegate =
-      this.settings.segmenterDelegate === 'auto'
-        ? this.software
-          ? 'CPU'
-          : 'GPU'
-        : this.settings.segmenterDelegate;
-    const segmenter = await createMediaPipeSegmenter({
-      assetBaseUrl: this.settings.assetBaseUrl,
-      modelFile: level.model.file,
-      inputWidth: level.model.width,
-      inputHeight: level.model.height,
-      delegate,
-    });
-    this.segmenter?.dispose();
-    this.segmenter = segmenter;
-    this.segmenterInfo = segmenter.info;
-    if (
-      this.downscale.width !== level.model.width ||
-      this.downscale.height !== level.model.height
-    ) {
-      this.downscale.dispose();
-      this.downscale = createDownscaleStage(this.gl, level.model.width, level.model.height);
-      this.mask.dispose();
-      this.mask = createMaskStage(this.gl, level.model.width, level.model.height);
+    const model = this.modelFor(this.quality);
+    const { backend, choice } = chooseBackend(model, this.choice);
+    const slot = await this.createSlot(specFor(model, backend, this.choice));
+    this.disposeSlot(this.active);
+    this.active = slot;
+    this.activeKey = backendKey(model, this.choice);
+    this.backendChoice = choice;
+    this.segmenterInfo = slot.segmenter.info;
+  }
+
+  private modelFor(quality: Quality): LevelModel {
+    return this.customModel ?? LEVELS[quality].model;
+  }
+
+  /**
+   * A custom model (or null: back to the built-in ones), live like a level change: it loads beside
+   * the serving engine and takes over with its first mask. Rejects with a typed error and keeps
+   * the current model when it does not load.
+   */
+  async setModel(model: LevelModel | null, quality?: Quality): Promise<void> {
+    const previous = this.customModel;
+    this.customModel = model;
+    try {
+      await this.setQuality(quality ?? this.requestedQuality);
+    } catch (error) {
+      this.customModel = previous;
+      throw error;
     }
   }
 
-  /** The user's choice: applied now, and the ceiling for adaptive quality. */
-  setQuality(quality: Quality): void {
-    // All current levels share the model; only mask settings change, so the switch is instant.
-    this.quality = quality;
+  private async createSlot(spec: EngineSpec): Promise<EngineSlot> {
+    const segmenter = await RemoteSegmenter.create(spec);
+    if (this.disposed) {
+      segmenter.dispose();
+      throw new VirtualBackgroundError('invalid-state', 'stopped while the model loaded');
+    }
+    return {
+      segmenter,
+      downscale: createDownscaleStage(this.gl, spec.width, spec.height),
+      mask: createMaskStage(this.gl, spec.width, spec.height),
+      ready: null,
+      request: null,
+    };
+  }
+
+  private disposeSlot(slot: EngineSlot | null): void {
+    if (!slot) return;
+    slot.segmenter.dispose();
+    slot.mask.dispose();
+    slot.downscale.dispose();
+  }
+
+  /**
+   * The user's choice: the ceiling for adaptive quality, and live once this resolves. A level on
+   * another engine loads in its own worker while the current one keeps serving; it takes over on
+   * the first frame its first mask is ready, so the output never waits for a model to load.
+   * Rejects with a typed error (a model that does not load) and keeps the current level then.
+   */
+  async setQuality(quality: Quality): Promise<void> {
+    const previous = this.requestedQuality;
     this.requestedQuality = quality;
     this.adaptive.request(quality, performance.now());
+    try {
+      await this.switchLevel(quality);
+    } catch (error) {
+      this.requestedQuality = previous;
+      this.adaptive.request(previous, performance.now());
+      throw error;
+    }
+  }
+
+  private switchLevel(quality: Quality): Promise<void> {
+    const model = this.modelFor(quality);
+    const key = backendKey(model, this.choice);
+    if (key === this.activeKey) {
+      // Same engine: only mask settings differ, so the switch is immediate.
+      this.cancelPending();
+      this.quality = quality;
+      return Promise.resolve();
+    }
+    if (this.pending && this.pending.key === key) {
+      this.pending.quality = quality;
+      const pending = this.pending;
+      return new Promise((resolve, reject) => pending.waiters.push({ resolve, reject }));
+    }
+    this.cancelPending();
+    this.cancelTrial();
+    const pending: PendingSwitch = { quality, key, slot: null, waiters: [] };
+    this.pending = pending;
+    const done = new Promise<void>((resolve, reject) => pending.waiters.push({ resolve, reject }));
+    const { backend } = chooseBackend(model, this.choice);
+    this.createSlot(specFor(model, backend, this.choice)).then(
+      (slot) => {
+        if (this.pending !== pending) {
+          this.disposeSlot(slot);
+          return;
+        }
+        pending.slot = slot;
+      },
+      (error: unknown) => {
+        if (this.pending === pending) this.pending = null;
+        for (const w of pending.waiters) w.reject(error);
+      },
+    );
+    return done;
+  }
+
+  /** A newer request superseded the pending switch: its callers see the switch as done. */
+  private cancelPending(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = null;
+    this.disposeSlot(pending.slot);
+    for (const w of pending.waiters) w.resolve();
+  }
+
+  /** The incoming engine has its first mask: it serves from this frame on; the old one is released. */
+  private promotePending(): void {
+    const pending = this.pending;
+    if (!pending?.slot?.mask.hasMask) return;
+    this.pending = null;
+    const model = this.modelFor(pending.quality);
+    this.disposeSlot(this.active);
+    this.active = pending.slot;
+    this.activeKey = pending.key;
+    this.backendChoice = chooseBackend(model, this.choice).choice;
+    this.segmenterInfo = pending.slot.segmenter.info;
+    this.quality = pending.quality;
+    for (const w of pending.waiters) w.resolve();
   }
 
   setAdaptive(on: boolean): void {
     this.adaptiveOn = on;
-    if (!on && this.quality !== this.requestedQuality) this.setQuality(this.requestedQuality);
+    if (!on && this.quality !== this.requestedQuality) {
+      this.switchLevel(this.requestedQuality).catch((error: unknown) => this.report(error, false));
+    }
   }
 
   setSlowdown(factor: number): void {
     this.slowdown = factor;
   }
 
-  /** Twice a second: let adaptive quality look at the output rate and the scheduler. */
+  /** Twice a second: let adaptive quality look at the output rate and the mask rate. */
   private adapt(): void {
     const now = performance.now();
     this.firstFrameAt ??= now;
-    // The first seconds (shader compiles, the path probe, rate meters filling) say nothing about load.
-    if (!this.adaptiveOn || now - this.firstFrameAt < 3000 || now - this.lastAdaptiveCheck < 500)
+    // The first seconds (shader compiles, the path probe, rate meters filling) say nothing about
+    // load, and a level change already under way must land first.
+    if (
+      !this.adaptiveOn ||
+      this.pending ||
+      now - this.firstFrameAt < 3000 ||
+      now - this.lastAdaptiveCheck < 500
+    )
       return;
     this.lastAdaptiveCheck = now;
-    const change = this.adaptive.observe(now, this.outRate.rate(now), this.scheduler.saturated);
+    const change = this.adaptive.observe(now, this.outRate.rate(now), this.maskRate.rate(now));
     if (!change) return;
-    this.quality = change.quality;
-    this.onQualityChange?.({ ...change, requested: this.requestedQuality });
+    const from = this.quality;
+    this.switchLevel(change.quality).then(
+      () => this.onQualityChange?.({ ...change, requested: this.requestedQuality }),
+      (error: unknown) => {
+        this.adaptive.settle(from);
+        this.report(error, false);
+      },
+    );
   }
 
   /** Applies a new background once it is ready to draw; the old one serves until then. */
@@ -223,6 +394,152 @@ export class FramePipeline {
     };
   }
 
+  /** Asks `slot`'s engine for a mask of `pixels`; the answer lands in slot.ready. */
+  private requestMask(slot: EngineSlot, pixels: Uint8ClampedArray, timestampUs: number): void {
+    slot.request = slot.segmenter.request(pixels, timestampUs, this.slowdown).then(
+      (result) => {
+        slot.request = null;
+        if (slot.ready) slot.segmenter.recycle(slot.ready);
+        slot.ready = result;
+        this.consecutiveSegmentFailures = 0;
+        if (slot === this.active) {
+          this.segmentMs.push(result.inferenceMs);
+          this.scheduler.recordInference(result.inferenceMs);
+          this.trial?.servingMs.push(result.inferenceMs);
+        }
+      },
+      (error: unknown) => {
+        slot.request = null;
+        if (this.disposed || (slot !== this.active && slot !== this.pending?.slot)) return;
+        // Keep compositing with the last mask: a hiccup must not show the raw room.
+        this.consecutiveSegmentFailures++;
+        if (this.consecutiveSegmentFailures === 1 || this.consecutiveSegmentFailures % 30 === 0) {
+          this.report(
+            error instanceof VirtualBackgroundError
+              ? error
+              : new VirtualBackgroundError('segmentation-failed', String(error), { cause: error }),
+            false,
+          );
+        }
+      },
+    );
+  }
+
+  /** Folds the newest arrived mask of `slot` into its mask stage. Whether there was one. */
+  private applyReady(
+    slot: EngineSlot,
+    picture: Picture,
+    small: RenderTarget,
+    quality: Quality,
+  ): boolean {
+    const result = slot.ready;
+    if (!result) return false;
+    slot.ready = null;
+    slot.mask.update(result.mask, picture, small, LEVELS[quality].mask);
+    slot.segmenter.recycle(result);
+    return true;
+  }
+
+  /** The engine that is loading for a level switch gets frames until it has its first mask. */
+  private feedPending(picture: Picture): void {
+    const pending = this.pending;
+    const slot = pending?.slot;
+    if (!pending || !slot) return;
+    const small = slot.downscale.render(picture);
+    this.applyReady(slot, picture, small, pending.quality);
+    if (!slot.mask.hasMask && !slot.segmenter.busy) {
+      this.requestMask(slot, slot.downscale.read().data, this.latestTimestamp ?? 0);
+    }
+  }
+
+  /**
+   * Backend measurement at start: once the chosen engine has served a while, the other backend
+   * loads in its own worker and gets the same frames; after TRIAL_SAMPLES answers the faster one
+   * serves and the choice is reported (remembered per device by the page).
+   */
+  private stepTrial(pixels: Uint8ClampedArray, timestampUs: number): void {
+    const slot = this.active;
+    if (!slot || this.pending || this.disposed) return;
+    const now = performance.now();
+    if (!this.trial) {
+      if (this.backendChoice !== 'default' || this.trialsDone.has(this.activeKey)) return;
+      if (this.framesSegmented < 15) return;
+      const model = this.modelFor(this.quality);
+      const other = alternativeBackend(model, slot.segmenter.info.backend, this.choice);
+      this.trialsDone.add(this.activeKey);
+      if (!other) return;
+      const trial: BackendTrial = {
+        key: this.activeKey,
+        backend: other,
+        candidate: null,
+        candidateMs: [],
+        servingMs: [],
+        startedAt: now,
+      };
+      this.trial = trial;
+      RemoteSegmenter.create(specFor(model, other, this.choice)).then(
+        (candidate) => {
+          if (this.trial === trial && !this.disposed) trial.candidate = candidate;
+          else candidate.dispose();
+        },
+        (error: unknown) => {
+          console.warn(`[Pipeline] ${other} backend did not load for the measurement:`, error);
+          if (this.trial === trial) this.finishTrial(false);
+        },
+      );
+      return;
+    }
+    const trial = this.trial;
+    const candidate = trial.candidate;
+    if (candidate && !candidate.busy && trial.candidateMs.length < TRIAL_SAMPLES + 2) {
+      candidate.request(pixels, timestampUs, this.slowdown).then(
+        (result) => {
+          trial.candidateMs.push(result.inferenceMs);
+          candidate.recycle(result);
+        },
+        () => undefined,
+      );
+    }
+    if (trial.candidateMs.length >= TRIAL_SAMPLES + 2 || now - trial.startedAt > TRIAL_TIMEOUT_MS) {
+      // The first two calls of a fresh engine include its warm-up.
+      const candidateP50 = median(trial.candidateMs.slice(2));
+      const servingP50 = median(trial.servingMs.slice(-TRIAL_SAMPLES));
+      const better = candidateP50 > 0 && servingP50 > 0 && candidateP50 < 0.85 * servingP50;
+      this.finishTrial(better, {
+        [slot.segmenter.info.backend]: servingP50,
+        [trial.backend]: candidateP50,
+      });
+    }
+  }
+
+  private finishTrial(candidateWins: boolean, measuredMs: Record<string, number> = {}): void {
+    const trial = this.trial;
+    const slot = this.active;
+    if (!trial) return;
+    this.trial = null;
+    if (candidateWins && trial.candidate && slot && trial.key === this.activeKey) {
+      // Same model, same input size: the stages stay, only the engine changes.
+      const old = slot.segmenter;
+      if (slot.ready) old.recycle(slot.ready);
+      slot.ready = null;
+      slot.segmenter = trial.candidate;
+      old.dispose();
+      this.segmenterInfo = slot.segmenter.info;
+      this.backendChoice = 'measured';
+    } else {
+      trial.candidate?.dispose();
+      if (Object.keys(measuredMs).length > 0) this.backendChoice = 'measured';
+    }
+    if (slot && Object.keys(measuredMs).length > 0) {
+      this.onBackendMeasured?.(trial.key, slot.segmenter.info.backend, measuredMs);
+    }
+  }
+
+  private cancelTrial(): void {
+    this.trial?.candidate?.dispose();
+    this.trial = null;
+  }
+
   /**
    * Turns one camera frame into one output frame. The input frame stays owned by the caller;
    * the returned frame is either that same frame (passthrough) or a new one the caller must adopt.
@@ -244,9 +561,12 @@ export class FramePipeline {
     const kind = this.background?.kind ?? 'none';
     if (kind === 'none' && !this.canvasSink) {
       this.lastPath = 'passthrough';
-      this.finish(receivedAt, 0, 0);
+      this.finish(receivedAt, 0);
       return frame;
     }
+    this.promotePending();
+    const slot = this.active;
+    if (!slot) throw new VirtualBackgroundError('invalid-state', 'no segmenter loaded');
     const start = performance.now();
     const path = canUploadPlanes(frame.format) ? this.probe.next() : 'texture';
     const outputPath = this.canvasSink
@@ -256,44 +576,41 @@ export class FramePipeline {
         : this.settings.outputPath;
     const picture = await this.input.upload(frame, path);
 
-    let segmentMs = 0;
+    let waitedMs = 0;
     const level = LEVELS[this.quality];
-    const small = this.downscale.render(picture);
-    // Before the first mask every frame is segmented: reuse needs something to reuse.
-    const decision = this.scheduler.next();
-    const segmentNow = decision.segment || !this.mask.hasMask;
-    let segmented = false;
-    if (this.segmenter && kind !== 'none' && !segmentNow) this.framesReused++;
-    if (this.segmenter && kind !== 'none' && segmentNow) {
-      const t0 = performance.now();
-      segmented = true;
-      try {
-        const confidence = this.segmenter.segment(this.downscale.read(), frame.timestamp / 1000);
-        if (this.slowdown > 1) {
-          const until = t0 + (performance.now() - t0) * this.slowdown;
-          while (performance.now() < until) {
-            // Busy wait: the test hook imitates a slower machine, which blocks the same way.
-          }
-        }
-        this.mask.update(confidence, picture, small, level.mask);
-        this.framesSegmented++;
-        this.consecutiveSegmentFailures = 0;
-      } catch (error) {
-        // Keep compositing with the last mask: a hiccup must not show the raw room.
-        this.consecutiveSegmentFailures++;
-        if (this.consecutiveSegmentFailures === 1 || this.consecutiveSegmentFailures % 30 === 0) {
-          this.report(
-            new VirtualBackgroundError('segmentation-failed', String(error), { cause: error }),
-            false,
+    const small = slot.downscale.render(picture);
+    if (kind !== 'none') {
+      let fresh = this.applyReady(slot, picture, small, this.quality);
+      const now = performance.now();
+      if (!slot.request && (!slot.mask.hasMask || this.scheduler.mayRequest(now))) {
+        // The newest frame goes to the segmenter when it is idle: a slow engine means older
+        // masks reused for more frames, never frames queued for it.
+        const pixels = slot.downscale.read().data;
+        this.scheduler.recordRequest(now);
+        this.requestMask(slot, pixels, frame.timestamp);
+        this.stepTrial(pixels, frame.timestamp);
+        const request = slot.request;
+        if (request && (!slot.mask.hasMask || this.scheduler.shouldWait())) {
+          const t0 = performance.now();
+          await waitAtMost(
+            request,
+            slot.mask.hasMask ? this.scheduler.waitLimitMs() : FIRST_MASK_WAIT_MS,
           );
+          waitedMs = performance.now() - t0;
+          fresh = this.applyReady(slot, picture, small, this.quality) || fresh;
         }
       }
-      segmentMs = performance.now() - t0;
-      this.segmentMs.push(segmentMs);
+      if (fresh) {
+        this.framesSegmented++;
+        this.maskRate.tick(performance.now());
+      } else {
+        this.framesReused++;
+      }
+      this.feedPending(picture);
     }
-    if (!this.mask.hasMask) this.framesWithoutMask++;
+    if (!slot.mask.hasMask) this.framesWithoutMask++;
     // Before the first mask the mask stage holds zeros: the output is background only.
-    const maskTexture = this.mask.output();
+    const maskTexture = slot.mask.output();
 
     const bg =
       kind === 'blur'
@@ -315,7 +632,7 @@ export class FramePipeline {
     const edge: [number, number] = kind === 'none' ? [-1, 0] : level.edge;
     let out: VideoFrame | null = null;
     if (outputPath === 'planes') {
-      const maskWidth = level.model.width * Math.max(1, level.mask.refineScale);
+      const maskWidth = slot.downscale.width * Math.max(1, level.mask.refineScale);
       out = this.output.render(
         picture,
         maskTexture,
@@ -339,27 +656,28 @@ export class FramePipeline {
     }
     // No per-frame getError(): it is a synchronous round trip to the GPU process; context loss
     // arrives as the 'webglcontextlost' event and is checked at the top of process().
-    const total = performance.now() - start;
-    this.probe.record(path, total);
-    this.scheduler.record(total - segmentMs, segmented ? segmentMs : null);
+    const composeMs = performance.now() - start - waitedMs;
+    this.probe.record(path, composeMs);
+    this.scheduler.recordCompose(composeMs);
     this.adapt();
     this.lastPath = path;
-    this.finish(receivedAt, segmentMs, total - segmentMs);
+    this.finish(receivedAt, composeMs);
     return out;
   }
 
-  private finish(receivedAt: number, segmentMs: number, composeMs: number): void {
+  private finish(receivedAt: number, composeMs: number): void {
     const now = performance.now();
     this.framesOut++;
     this.outRate.tick(now);
     this.latency.push(now - receivedAt);
-    if (segmentMs === 0 && composeMs === 0) return;
-    this.composeMs.push(composeMs);
+    if (composeMs > 0) this.composeMs.push(composeMs);
   }
 
   stats(): ProcessorStats {
     const now = performance.now();
     const info = this.segmenterInfo;
+    const maskFps = this.maskRate.rate(now);
+    const outFps = this.outRate.rate(now);
     return {
       quality: this.quality,
       engine: info?.engine ?? 'none',
@@ -369,7 +687,7 @@ export class FramePipeline {
       framesSegmented: this.framesSegmented,
       framesDropped: this.framesDropped,
       fpsIn: this.inRate.rate(now),
-      fpsOut: this.outRate.rate(now),
+      fpsOut: outFps,
       latencyMs: this.latency.summary(),
       segmentMs: this.segmentMs.summary(),
       composeMs: this.composeMs.summary(),
@@ -383,7 +701,9 @@ export class FramePipeline {
       framesOpen: this.ledger.count,
       framesWithoutMask: this.framesWithoutMask,
       framesReused: this.framesReused,
-      segmentEvery: this.scheduler.segmentEvery,
+      segmentEvery: maskFps > 0 ? Math.max(1, Math.round((outFps / maskFps) * 10) / 10) : 1,
+      model: info?.model ?? 'none',
+      backendChoice: this.backendChoice,
     };
   }
 
@@ -392,14 +712,37 @@ export class FramePipeline {
     this.disposed = true;
     this.background?.dispose();
     this.background = null;
-    this.segmenter?.dispose();
-    this.segmenter = null;
-    this.mask.dispose();
-    this.downscale.dispose();
+    this.cancelTrial();
+    this.cancelPending();
+    this.disposeSlot(this.active);
+    this.active = null;
     this.output.dispose();
     this.composite.dispose();
     this.blur.dispose();
     this.input.dispose();
     this.gl.getExtension('WEBGL_lose_context')?.loseContext();
   }
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
+function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
 }

@@ -1,19 +1,85 @@
-/** What both engines (MediaPipe tasks-vision, onnxruntime-web) look like to the pipeline. */
+/**
+ * The segmentation engines (MediaPipe tasks-vision, onnxruntime-web) and what the pipeline sees of
+ * them. Each engine instance lives in its own segmenter worker (segmenter-worker.ts), so a slow or
+ * loading engine never blocks compositing; the pipeline talks to it through RemoteSegmenter.
+ */
+
+/** What one engine instance runs: enough to create it from scratch in a fresh worker. */
+export type EngineSpec = MediaPipeSpec | OnnxSpec;
+
+interface CommonSpec {
+  /** Absolute URL of the model file. */
+  modelUrl: string;
+  /** Short name for stats and logs (the file name). */
+  modelName: string;
+  /** Model input size; the pipeline's downscale stage renders exactly this. */
+  width: number;
+  height: number;
+}
+
+export interface MediaPipeSpec extends CommonSpec {
+  engine: 'mediapipe';
+  /** Folder holding vision_wasm_module_internal.{js,wasm}. */
+  wasmBaseUrl: string;
+  delegate: 'CPU' | 'GPU';
+  /**
+   * Confidence-mask indices that count as foreground (summed). Empty: the selfie models' rule
+   * (the last mask of a multi-mask model, the only one otherwise).
+   */
+  foreground: number[];
+}
+
+export interface OnnxSpec extends CommonSpec {
+  engine: 'onnxruntime';
+  /** Folder holding onnxruntime-web's ort-wasm-*.{mjs,wasm}. */
+  wasmBaseUrl: string;
+  backend: 'wasm' | 'webgpu';
+  layout: 'nhwc' | 'nchw';
+  /** Per channel (RGB): value fed = (pixel / 255 - mean) / std. */
+  mean: [number, number, number];
+  std: [number, number, number];
+  /**
+   * `probability`: one channel, person probability 0..1. `logits`: one channel, sigmoid applied
+   * here. `categories`: one channel per class (scores or logits; softmax over classes), summed over
+   * `foreground`.
+   */
+  output: 'probability' | 'logits' | 'categories';
+  /** Class indices that count as foreground (`categories` only). */
+  foreground: number[];
+  /** onnxruntime-web wasm threads (1 unless the page is cross-origin isolated). */
+  threads: number;
+}
+
 export interface SegmenterInfo {
-  engine: string; // 'mediapipe' | 'onnxruntime'
+  engine: 'mediapipe' | 'onnxruntime';
   backend: string; // 'cpu' | 'gpu' | 'wasm' | 'webgpu'
   model: string;
   inputWidth: number;
   inputHeight: number;
 }
 
-export interface Segmenter {
+/**
+ * One engine instance inside a segmenter worker. `segment` may be synchronous underneath
+ * (tasks-vision) or not (onnxruntime-web); either way its worker is the only caller, one call at
+ * a time.
+ */
+export interface SegmentationEngine {
   readonly info: SegmenterInfo;
   /**
-   * Person confidence for `image` (model-size RGBA, top row first): inputWidth*inputHeight floats in
-   * 0..1, top row first. The array is owned by the segmenter and valid until the next call.
+   * Foreground confidence for `image` (model-size RGBA, top row first): inputWidth*inputHeight
+   * floats in 0..1, top row first, written into `out`.
    */
-  segment(image: ImageData, timestampMs: number): Float32Array;
+  segment(image: ImageData, timestampMs: number, out: Float32Array): Promise<void> | void;
   /** Releases the model, its wasm heap and any GL context it made. Safe to call twice. */
   dispose(): void;
+}
+
+export function infoOf(spec: EngineSpec): SegmenterInfo {
+  return {
+    engine: spec.engine,
+    backend: spec.engine === 'mediapipe' ? (spec.delegate === 'GPU' ? 'gpu' : 'cpu') : spec.backend,
+    model: spec.modelName,
+    inputWidth: spec.width,
+    inputHeight: spec.height,
+  };
 }

@@ -77,6 +77,8 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   const outputCanvas = message.io.kind === 'canvas' ? message.io.canvas : null;
   const p = new FramePipeline(message.settings, ledger, message.frameRate, report, outputCanvas);
   p.onQualityChange = (change) => post({ type: 'quality', ...change });
+  p.onBackendMeasured = (key, backend, measuredMs) =>
+    post({ type: 'backend', key, backend, measuredMs });
   pipeline = p;
   await p.setBackground(message.background);
   await p.loadSegmenter();
@@ -153,10 +155,12 @@ scope.addEventListener('message', (event) => {
         break;
       }
       (async () => {
-        if (message.quality) p.setQuality(message.quality);
         if (message.adaptive !== undefined) p.setAdaptive(message.adaptive);
         if (message.segmentationSlowdown !== undefined) p.setSlowdown(message.segmentationSlowdown);
         if (message.background) await p.setBackground(message.background);
+        // Last: a level on another engine resolves only once that engine serves.
+        if (message.model !== undefined) await p.setModel(message.model, message.quality);
+        else if (message.quality) await p.setQuality(message.quality);
       })().then(
         () => post({ type: 'updated', id: message.id, afterTimestamp: p.latestTimestamp }),
         (error: unknown) =>

@@ -7,11 +7,11 @@ function feed(
   t0: number,
   t1: number,
   fps: number,
-  atMax: boolean,
+  maskFps: number,
 ): Array<[number, string]> {
   const changes: Array<[number, string]> = [];
   for (let t = t0; t <= t1; t += 500) {
-    const c = a.observe(t, fps, atMax);
+    const c = a.observe(t, fps, maskFps);
     if (c) changes.push([t, c.quality]);
   }
   return changes;
@@ -20,7 +20,7 @@ function feed(
 describe('AdaptiveQuality', () => {
   it('steps down one level after 3 s of overload, then again no sooner than 5 s later', () => {
     const a = new AdaptiveQuality('accurate', 30);
-    const changes = feed(a, 10_000, 30_000, 20, true);
+    const changes = feed(a, 10_000, 30_000, 20, 5);
     expect(changes.map(([, q]) => q)).toEqual(['balanced', 'fast']);
     const [first, second] = changes;
     expect((first?.[0] ?? 0) - 10_000).toBeGreaterThanOrEqual(3000);
@@ -28,16 +28,22 @@ describe('AdaptiveQuality', () => {
     expect(a.quality).toBe('fast');
   });
 
-  it('does not step down while the scheduler can still reuse masks more', () => {
+  it('does not step down while the output holds the frame rate and masks keep up', () => {
     const a = new AdaptiveQuality('balanced', 30);
-    expect(feed(a, 10_000, 30_000, 20, false)).toEqual([]);
+    expect(feed(a, 10_000, 30_000, 28, 12)).toEqual([]);
+  });
+
+  it('steps down when masks fall behind even though every frame still goes out', () => {
+    const a = new AdaptiveQuality('balanced', 30);
+    const changes = feed(a, 10_000, 20_000, 30, 6);
+    expect(changes.map(([, q]) => q)).toEqual(['fast']);
   });
 
   it('steps back up with headroom, never above the requested level', () => {
     const a = new AdaptiveQuality('balanced', 30);
-    feed(a, 10_000, 20_000, 20, true);
+    feed(a, 10_000, 20_000, 20, 5);
     expect(a.quality).toBe('fast');
-    const up = feed(a, 20_500, 60_000, 30, false);
+    const up = feed(a, 20_500, 60_000, 30, 30);
     expect(up.map(([, q]) => q)).toEqual(['balanced']);
     expect(a.quality).toBe('balanced');
   });
@@ -47,7 +53,7 @@ describe('AdaptiveQuality', () => {
     const changes: number[] = [];
     for (let t = 10_000; t < 70_000; t += 500) {
       const bad = Math.floor(t / 4000) % 2 === 0;
-      const c = a.observe(t, bad ? 15 : 30, bad);
+      const c = a.observe(t, bad ? 15 : 30, bad ? 5 : 30);
       if (c) changes.push(t);
     }
     for (let i = 1; i < changes.length; i++) {
@@ -57,7 +63,7 @@ describe('AdaptiveQuality', () => {
 
   it('backs off: a step up undone soon after waits longer before the next try', () => {
     const a = new AdaptiveQuality('balanced', 30);
-    feed(a, 0, 4_000, 10, true); // down to fast at 3 s
+    feed(a, 0, 4_000, 10, 5); // down to fast at 3 s
     const ups: number[] = [];
     // A function, so TypeScript does not narrow the getter across observe() calls.
     const level = (): string => a.quality;
@@ -65,12 +71,12 @@ describe('AdaptiveQuality', () => {
     for (let cycle = 0; cycle < 3; cycle++) {
       // Room at fast until it steps up, then overloaded at balanced until it steps down again.
       while (level() === 'fast') {
-        a.observe(t, 30, false);
+        a.observe(t, 30, 30);
         if (level() === 'balanced') ups.push(t);
         t += 500;
       }
       while (level() === 'balanced') {
-        a.observe(t, 10, true);
+        a.observe(t, 10, 5);
         t += 500;
       }
     }
@@ -80,10 +86,10 @@ describe('AdaptiveQuality', () => {
 
   it('a new request resets the level and the ceiling', () => {
     const a = new AdaptiveQuality('accurate', 30);
-    feed(a, 10_000, 14_000, 10, true);
+    feed(a, 10_000, 14_000, 10, 5);
     expect(a.quality).toBe('balanced');
     a.request('fast', 15_000);
     expect(a.quality).toBe('fast');
-    expect(feed(a, 15_500, 40_000, 30, false)).toEqual([]);
+    expect(feed(a, 15_500, 40_000, 30, 30)).toEqual([]);
   });
 });

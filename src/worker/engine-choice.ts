@@ -1,0 +1,95 @@
+/**
+ * Which engine backend runs a level's model: forced by the user, remembered from an earlier
+ * measurement on this device, or a first guess that a measurement at start may overturn
+ * (BackendProbe). A backend is 'cpu' | 'gpu' for tasks-vision and 'wasm' | 'webgpu' for
+ * onnxruntime-web.
+ */
+import type { LevelModel } from '../levels';
+import type { BackendChoice } from '../types';
+import type { EngineSpec } from './segmenter';
+
+export interface ChoiceContext {
+  assetBaseUrl: string;
+  /** The user's option: 'CPU' means tasks-vision CPU / onnxruntime wasm, 'GPU' the GPU ones. */
+  delegate: 'auto' | 'CPU' | 'GPU';
+  /** Earlier measurements on this device, by backendKey(). */
+  memory: Record<string, string>;
+  /** WebGL renderer string: what makes one device differ from another here. */
+  renderer: string;
+  software: boolean;
+  /** Whether navigator.gpu exists (onnxruntime-web's WebGPU backend needs it). */
+  webgpu: boolean;
+  /** onnxruntime-web wasm threads. */
+  threads: number;
+}
+
+export function backendKey(model: LevelModel, ctx: ChoiceContext): string {
+  return `${model.engine}|${model.file}|${ctx.renderer}`;
+}
+
+function backendsFor(model: LevelModel, ctx: ChoiceContext): [cpu: string, gpu: string | null] {
+  return model.engine === 'mediapipe' ? ['cpu', 'gpu'] : ['wasm', ctx.webgpu ? 'webgpu' : null];
+}
+
+export function chooseBackend(
+  model: LevelModel,
+  ctx: ChoiceContext,
+): { backend: string; choice: BackendChoice } {
+  const [cpu, gpu] = backendsFor(model, ctx);
+  if (ctx.delegate === 'CPU') return { backend: cpu, choice: 'forced' };
+  if (ctx.delegate === 'GPU') return { backend: gpu ?? cpu, choice: 'forced' };
+  const remembered = ctx.memory[backendKey(model, ctx)];
+  if (remembered === cpu || (remembered !== undefined && remembered === gpu)) {
+    return { backend: remembered, choice: 'remembered' };
+  }
+  // First guess: software GL makes the GPU paths slow (tasks-vision GPU ~110 ms vs CPU 10-25 ms here).
+  return { backend: ctx.software || !gpu ? cpu : gpu, choice: 'default' };
+}
+
+/** The other backend worth measuring against `backend`, if any and if the choice is open. */
+export function alternativeBackend(
+  model: LevelModel,
+  backend: string,
+  ctx: ChoiceContext,
+): string | null {
+  if (ctx.delegate !== 'auto') return null;
+  const [cpu, gpu] = backendsFor(model, ctx);
+  if (!gpu) return null;
+  return backend === cpu ? gpu : cpu;
+}
+
+export function specFor(model: LevelModel, backend: string, ctx: ChoiceContext): EngineSpec {
+  const common = {
+    modelUrl: new URL(model.file, ctx.assetBaseUrl).href,
+    modelName: model.file.split('/').pop() ?? model.file,
+    width: model.width,
+    height: model.height,
+  };
+  if (model.engine === 'mediapipe') {
+    return {
+      ...common,
+      engine: 'mediapipe',
+      wasmBaseUrl: new URL('wasm', ctx.assetBaseUrl).href,
+      delegate: backend === 'gpu' ? 'GPU' : 'CPU',
+      foreground: model.foreground ?? [],
+    };
+  }
+  const onnx = model.onnx ?? {
+    layout: 'nhwc',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    output: 'probability',
+  };
+  return {
+    ...common,
+    engine: 'onnxruntime',
+    wasmBaseUrl: new URL('ort/', ctx.assetBaseUrl).href,
+    backend: backend === 'webgpu' ? 'webgpu' : 'wasm',
+    layout: onnx.layout,
+    mean: onnx.mean,
+    std: onnx.std,
+    output: onnx.output,
+    foreground: model.foreground ?? [],
+    threads: ctx.threads,
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * The pipeline worker's handle on one segmenter worker: owns that worker and the buffers that go
+ * back and forth (two frame buffers, two mask buffers: no allocation per frame once warm).
+ */
+import { deserializeError, VirtualBackgroundError } from '../errors';
+import type { EngineSpec, SegmenterInfo } from './segmenter';
+import type { FromSegmenter, ToSegmenter } from './segmenter-protocol';
+
+export interface MaskResult {
+  /** width*height foreground confidences; owned by the RemoteSegmenter, give it back with recycle(). */
+  mask: Float32Array;
+  /** Capture timestamp (µs) of the frame the mask was computed from. */
+  timestampUs: number;
+  inferenceMs: number;
+}
+
+interface Pending {
+  timestampUs: number;
+  resolve(result: MaskResult): void;
+  reject(error: Error): void;
+}
+
+const LOAD_TIMEOUT_MS = 60_000;
+
+export class RemoteSegmenter {
+  private readonly freePixels: ArrayBuffer[] = [];
+  private readonly freeMasks: ArrayBuffer[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private disposed = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly spec: EngineSpec,
+    readonly info: SegmenterInfo,
+    readonly loadMs: number,
+  ) {
+    worker.addEventListener('message', (event: MessageEvent<FromSegmenter>) =>
+      this.onMessage(event.data),
+    );
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.failAll(
+        new VirtualBackgroundError('segmentation-failed', `segmenter worker: ${event.message}`),
+      );
+    });
+  }
+
+  /** Starts a worker, loads and warms the engine there. Rejects with a typed error; leaves nothing running then. */
+  static async create(spec: EngineSpec): Promise<RemoteSegmenter> {
+    const worker = new Worker(new URL('./segmenter-worker.ts', import.meta.url), {
+      type: 'module',
+      name: `vb-segmenter-${spec.engine}`,
+    });
+    try {
+      const loaded = await new Promise<Extract<FromSegmenter, { type: 'loaded' }>>(
+        (resolve, reject) => {
+          const timer = setTimeout(
+            () =>
+              reject(
+                new VirtualBackgroundError(
+                  'model-load-failed',
+                  `${spec.modelName} did not load within ${LOAD_TIMEOUT_MS / 1000} s`,
+                ),
+              ),
+            LOAD_TIMEOUT_MS,
+          );
+          worker.addEventListener('message', (event: MessageEvent<FromSegmenter>) => {
+            const m = event.data;
+            if (m.type === 'loaded') {
+              clearTimeout(timer);
+              resolve(m);
+            } else if (m.type === 'load-failed') {
+              clearTimeout(timer);
+              reject(deserializeError(m.error));
+            }
+          });
+          worker.addEventListener('error', (event) => {
+            event.preventDefault();
+            clearTimeout(timer);
+            reject(
+              new VirtualBackgroundError(
+                'pipeline-failed',
+                `segmenter worker failed to start: ${event.message}`,
+              ),
+            );
+          });
+          const message: ToSegmenter = { type: 'load', spec };
+          worker.postMessage(message);
+        },
+      );
+      return new RemoteSegmenter(worker, spec, loaded.info, loaded.loadMs);
+    } catch (error) {
+      worker.terminate();
+      throw error;
+    }
+  }
+
+  /** Whether a request is in flight: one at a time, so the engine never queues frames. */
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Sends a copy of `pixels` (model-size RGBA). Rejects with a typed error; the caller keeps its last mask then. */
+  request(pixels: Uint8ClampedArray, timestampUs: number, slowdown: number): Promise<MaskResult> {
+    if (this.disposed)
+      return Promise.reject(new VirtualBackgroundError('invalid-state', 'segmenter disposed'));
+    const id = this.nextId++;
+    const buffer = this.freePixels.pop() ?? new ArrayBuffer(pixels.byteLength);
+    new Uint8ClampedArray(buffer).set(pixels);
+    const mask = this.freeMasks.pop() ?? null;
+    const message: ToSegmenter = {
+      type: 'segment',
+      id,
+      pixels: buffer,
+      timestampMs: timestampUs / 1000,
+      slowdown,
+      mask,
+    };
+    return new Promise<MaskResult>((resolve, reject) => {
+      this.pending.set(id, { timestampUs, resolve, reject });
+      this.worker.postMessage(message, mask ? [buffer, mask] : [buffer]);
+    });
+  }
+
+  /** Hands a result's mask buffer back for the next request. */
+  recycle(result: MaskResult): void {
+    if (this.freeMasks.length < 2) this.freeMasks.push(result.mask.buffer as ArrayBuffer);
+  }
+
+  private onMessage(m: FromSegmenter): void {
+    if (m.type !== 'mask' && m.type !== 'segment-failed') return;
+    const p = this.pending.get(m.id);
+    this.pending.delete(m.id);
+    if (this.freePixels.length < 2) this.freePixels.push(m.pixels);
+    if (!p) return;
+    if (m.type === 'mask') {
+      p.resolve({
+        mask: new Float32Array(m.mask),
+        timestampUs: p.timestampUs,
+        inferenceMs: m.inferenceMs,
+      });
+    } else {
+      p.reject(deserializeError(m.error));
+    }
+  }
+
+  private failAll(error: Error): void {
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+
+  /** Releases the engine in its worker, then the worker. Safe to call twice. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.failAll(new VirtualBackgroundError('invalid-state', 'segmenter disposed'));
+    const worker = this.worker;
+    // The engine frees its wasm heap and GL context on 'dispose'; terminate() is the backstop for
+    // an engine stuck in a long call.
+    const timer = setTimeout(() => worker.terminate(), 2000);
+    worker.addEventListener('message', (event: MessageEvent<FromSegmenter>) => {
+      if (event.data.type !== 'disposed') return;
+      clearTimeout(timer);
+      worker.terminate();
+    });
+    const message: ToSegmenter = { type: 'dispose' };
+    worker.postMessage(message);
+  }
+}

@@ -1,0 +1,33 @@
+/** Messages between the pipeline worker and one segmenter worker (one engine instance each). */
+import type { SerializedError } from '../errors';
+import type { EngineSpec, SegmenterInfo } from './segmenter';
+
+export type ToSegmenter =
+  | { type: 'load'; spec: EngineSpec }
+  | {
+      type: 'segment';
+      id: number;
+      /** Model-size RGBA, transferred; it comes back with the answer for reuse. */
+      pixels: ArrayBuffer;
+      timestampMs: number;
+      /** Test hook: busy-wait so the call takes this many times as long. */
+      slowdown: number;
+      /** A spent mask buffer to fill (transferred back for reuse), or null to allocate one. */
+      mask: ArrayBuffer | null;
+    }
+  | { type: 'dispose' };
+
+export type FromSegmenter =
+  | { type: 'loaded'; info: SegmenterInfo; loadMs: number }
+  | { type: 'load-failed'; error: SerializedError }
+  | {
+      type: 'mask';
+      id: number;
+      /** width*height float32 foreground confidences, top row first. */
+      mask: ArrayBuffer;
+      pixels: ArrayBuffer;
+      /** Time inside the engine, slow-down included. */
+      inferenceMs: number;
+    }
+  | { type: 'segment-failed'; id: number; error: SerializedError; pixels: ArrayBuffer }
+  | { type: 'disposed' };

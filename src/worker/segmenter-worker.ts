@@ -1,0 +1,91 @@
+/// <reference lib="webworker" />
+/**
+ * Hosts one segmentation engine, off the compositing thread: loading, warming up and running a
+ * model here never stalls the output, and a new engine can load beside the one serving. The
+ * pipeline worker owns this worker (RemoteSegmenter) and terminates it after 'disposed'.
+ */
+import { serializeError, VirtualBackgroundError } from '../errors';
+import type { SegmentationEngine } from './segmenter';
+import type { FromSegmenter, ToSegmenter } from './segmenter-protocol';
+
+const scope = self as unknown as {
+  postMessage(message: FromSegmenter, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<ToSegmenter>) => void): void;
+  close(): void;
+};
+
+let engine: SegmentationEngine | null = null;
+/** Messages run one at a time, in order: segment() may be async (onnxruntime-web). */
+let queue: Promise<void> = Promise.resolve();
+
+async function load(message: Extract<ToSegmenter, { type: 'load' }>): Promise<void> {
+  const t0 = performance.now();
+  try {
+    const spec = message.spec;
+    engine =
+      spec.engine === 'mediapipe'
+        ? await (await import('./mediapipe-segmenter')).createMediaPipeEngine(spec)
+        : await (await import('./onnx-segmenter')).createOnnxEngine(spec);
+    scope.postMessage({ type: 'loaded', info: engine.info, loadMs: performance.now() - t0 });
+  } catch (error) {
+    scope.postMessage({ type: 'load-failed', error: serializeError(error, 'model-load-failed') });
+  }
+}
+
+async function segment(message: Extract<ToSegmenter, { type: 'segment' }>): Promise<void> {
+  const { id, pixels } = message;
+  try {
+    if (!engine) throw new VirtualBackgroundError('invalid-state', 'no engine loaded');
+    const { inputWidth: w, inputHeight: h } = engine.info;
+    if (pixels.byteLength !== w * h * 4) {
+      throw new VirtualBackgroundError(
+        'segmentation-failed',
+        `input is ${pixels.byteLength} bytes, expected ${w}x${h} RGBA`,
+      );
+    }
+    // A view on the transferred buffer, no copy; the buffer goes back with the answer.
+    const image = new ImageData(new Uint8ClampedArray(pixels), w, h);
+    const mask =
+      message.mask && message.mask.byteLength === w * h * 4
+        ? new Float32Array(message.mask)
+        : new Float32Array(w * h);
+    const t0 = performance.now();
+    await engine.segment(image, message.timestampMs, mask);
+    if (message.slowdown > 1) {
+      const until = t0 + (performance.now() - t0) * message.slowdown;
+      while (performance.now() < until) {
+        // Busy wait: the test hook imitates a slower machine, which blocks the same way.
+      }
+    }
+    const inferenceMs = performance.now() - t0;
+    scope.postMessage({ type: 'mask', id, mask: mask.buffer, pixels, inferenceMs }, [
+      mask.buffer,
+      pixels,
+    ]);
+  } catch (error) {
+    scope.postMessage(
+      { type: 'segment-failed', id, error: serializeError(error, 'segmentation-failed'), pixels },
+      [pixels],
+    );
+  }
+}
+
+scope.addEventListener('message', (event) => {
+  const message = event.data;
+  queue = queue.then(async () => {
+    switch (message.type) {
+      case 'load':
+        await load(message);
+        break;
+      case 'segment':
+        await segment(message);
+        break;
+      case 'dispose':
+        engine?.dispose();
+        engine = null;
+        scope.postMessage({ type: 'disposed' });
+        scope.close();
+        break;
+    }
+  });
+});
