@@ -12,7 +12,7 @@ import { infoOf, type OnnxSpec, type SegmentationEngine } from './segmenter';
 /** The one wasm binary the default onnxruntime-web bundle loads (JSEP: wasm and WebGPU backends). */
 export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
 
-function describe(cause: unknown): string {
+function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
@@ -43,7 +43,7 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
   } catch (cause) {
     throw new VirtualBackgroundError(
       'model-load-failed',
-      `onnxruntime-web (${spec.backend}) refused ${spec.modelName}: ${describe(cause)}`,
+      `onnxruntime-web (${spec.backend}) refused ${spec.modelName}: ${messageOf(cause)}`,
       { cause },
     );
   }
@@ -164,7 +164,7 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
     engine.dispose();
     throw new VirtualBackgroundError(
       'model-load-failed',
-      `${spec.modelName} warm-up run failed: ${describe(cause)}`,
+      `${spec.modelName} warm-up run failed: ${messageOf(cause)}`,
       { cause },
     );
   }
