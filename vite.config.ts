@@ -34,7 +34,13 @@ export default defineConfig({
   // makes Vite re-optimise and reload the page mid-session, which kills a running call.
   optimizeDeps: {
     entries: ['index.html', 'src/**/*.ts', 'test/browser/page/*.ts'],
-    include: ['@mediapipe/tasks-vision', 'twgl.js', 'lit'],
+    include: [
+      '@mediapipe/tasks-vision',
+      'onnxruntime-web',
+      'twgl.js',
+      'lit',
+      '@livekit/track-processors',
+    ],
   },
   build: { target: 'es2022' },
   plugins: [copyModels()],

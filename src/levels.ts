@@ -36,6 +36,15 @@ const LANDSCAPE: LevelModel = {
   height: 144,
 };
 
+/** MediaPipe's general selfie model (256x256), converted from TFLite at install time (tools/tflite-to-onnx). */
+const GENERAL: LevelModel = {
+  engine: 'onnxruntime',
+  file: 'selfie_segmentation.onnx',
+  width: 256,
+  height: 256,
+  onnx: { layout: 'nhwc', mean: [0, 0, 0], std: [1, 1, 1], output: 'probability' },
+};
+
 export const LEVELS: Record<Quality, LevelConfig> = {
   // Raw model output, bilinear upsampling and a smoothstep edge: the least work per frame.
   fast: {
@@ -49,10 +58,11 @@ export const LEVELS: Record<Quality, LevelConfig> = {
     mask: { temporalKeep: 0.6, snap: [0.15, 0.85], refineScale: 1 },
     edge: [0.3, 0.7],
   },
-  // Same model; joint bilateral upsampling to 2x mask resolution (512x288) against the full-size
-  // luma, per-pixel mask taps in the compositor, stronger smoothing.
+  // The larger general model (256x256, onnxruntime-web); joint bilateral upsampling to 2x mask
+  // resolution (512x512) against the full-size luma, per-pixel mask taps in the compositor,
+  // stronger smoothing.
   accurate: {
-    model: LANDSCAPE,
+    model: GENERAL,
     mask: { temporalKeep: 0.7, snap: [0.15, 0.85], refineScale: 2 },
     edge: [0.3, 0.7],
   },

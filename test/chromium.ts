@@ -16,6 +16,8 @@ export function chromiumLaunchOptions(cameraClip: string): {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      // WebGPU (SwiftShader here) for onnxruntime-web's webgpu backend.
+      '--enable-unsafe-webgpu',
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
       `--use-file-for-fake-video-capture=${cameraClip}`,

@@ -110,6 +110,10 @@ export class StatsPanel extends LitElement {
           <dd>${s.framesSegmented}</dd>
         </div>
         <div>
+          <dt>mask reused</dt>
+          <dd>${s.framesReused} (1 mask / ${s.segmentEvery} frames)</dd>
+        </div>
+        <div>
           <dt>dropped</dt>
           <dd>${s.framesDropped}</dd>
         </div>
@@ -127,7 +131,11 @@ export class StatsPanel extends LitElement {
         </div>
         <div>
           <dt>engine / backend</dt>
-          <dd>${s.engine} / ${s.backend}</dd>
+          <dd>${s.engine} / ${s.backend} (${s.backendChoice})</dd>
+        </div>
+        <div>
+          <dt>model</dt>
+          <dd>${s.model}</dd>
         </div>
         <div>
           <dt>input / output path</dt>

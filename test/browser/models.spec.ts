@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { buildOnnxModel } from '../../tools/tflite-to-onnx';
+import { fixture, openPage, regions } from './helpers';
+import type * as Models from './page/models';
+
+type ModelsModule = typeof Models;
+const MODELS = '/test/browser/page/models.ts';
+
+test('converter: our ONNX landscape model agrees with tasks-vision on 3 frames; the general model is sane', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await openPage(page);
+  const r = await page.evaluate(
+    async ({ url, regions, width, height }) => {
+      const m = (await import(url)) as ModelsModule;
+      return m.compareConverter(regions, width, height);
+    },
+    { url: MODELS, regions, width: fixture.width, height: fixture.height },
+  );
+  console.log('[converter]', JSON.stringify(r));
+  expect(r.frames).toHaveLength(3);
+  for (const f of r.frames) {
+    expect(f.mad).toBeLessThan(0.02);
+    expect(f.iou).toBeGreaterThan(0.98);
+    // Not a degenerate agreement on an empty mask.
+    expect(f.personShare).toBeGreaterThan(0.1);
+  }
+  const person = Object.values(r.general.person);
+  const background = Object.values(r.general.background);
+  expect(person.reduce((a, b) => a + b, 0) / person.length).toBeGreaterThan(0.9);
+  expect(background.reduce((a, b) => a + b, 0) / background.length).toBeLessThan(0.1);
+});
+
+test('levels switch live fast → accurate → balanced → fast: no stall, background never raw, stats name the engine', async ({
+  page,
+}) => {
+  test.setTimeout(150_000);
+  await openPage(page);
+  const r = await page.evaluate(
+    async ({ url, regions }) => {
+      const m = (await import(url)) as ModelsModule;
+      return m.runQualitySwitches(regions, ['fast', 'accurate', 'balanced', 'fast'], 40);
+    },
+    { url: MODELS, regions },
+  );
+  for (const p of r.phases) {
+    console.log(
+      `[switch] ${p.quality}: ${p.stats.engine}/${p.stats.backend} ${p.stats.model}, switch ${Math.round(p.switchMs)} ms, ` +
+        `${p.frames} frames, max gap ${Math.round(p.maxGapMs)} ms, min bg green ${p.minBackgroundGreen.toFixed(3)}, ` +
+        `min person ${p.minPerson.toFixed(3)}, fps ${p.stats.fpsOut}`,
+    );
+  }
+  const engines = r.phases.map((p) => `${p.quality}:${p.stats.engine}:${p.stats.quality}`);
+  expect(engines).toEqual([
+    'fast:mediapipe:fast',
+    'accurate:onnxruntime:accurate',
+    'balanced:mediapipe:balanced',
+    'fast:mediapipe:fast',
+  ]);
+  expect(r.phases[1]?.stats.model).toBe('selfie_segmentation.onnx');
+  expect(r.phases[1]?.stats.backend).toMatch(/^(wasm|webgpu)$/);
+  for (const p of r.phases) {
+    expect(p.frames).toBeGreaterThanOrEqual(40);
+    // Every frame: background replaced, person kept.
+    expect(p.minBackgroundGreen).toBeGreaterThan(0.9);
+    expect(p.minPerson).toBeGreaterThan(0.6);
+    // Two frame intervals at 30 fps.
+    expect(p.maxGapMs).toBeLessThan(2 * (1000 / 30));
+  }
+});
+
+for (const delegate of ['CPU', 'GPU'] as const) {
+  const backend = delegate === 'CPU' ? 'wasm' : 'webgpu';
+  test(`accurate on onnxruntime-web ${backend}: person kept, background replaced`, async ({
+    page,
+  }) => {
+    test.setTimeout(120_000);
+    await openPage(page);
+    const r = await page.evaluate(
+      async ({ url, regions, delegate }) => {
+        const m = (await import(url)) as ModelsModule;
+        return m.runQualitySwitches(regions, ['accurate'], 30, { segmenterDelegate: delegate });
+      },
+      { url: MODELS, regions, delegate },
+    );
+    const p = r.phases[0];
+    console.log(
+      `[${backend}] ${p?.stats.engine}/${p?.stats.backend} segment p50 ${p?.stats.segmentMs.p50} ms, ` +
+        `fps ${p?.stats.fpsOut}, min bg green ${p?.minBackgroundGreen}, min person ${p?.minPerson}`,
+    );
+    expect(p?.stats.engine).toBe('onnxruntime');
+    expect(p?.stats.backend).toBe(backend);
+    expect(p?.stats.backendChoice).toBe('forced');
+    expect(p?.minBackgroundGreen).toBeGreaterThan(0.9);
+    expect(p?.minPerson).toBeGreaterThan(0.6);
+  });
+}
+
+test('bad models: typed errors naming the problem, the running level keeps serving', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await openPage(page);
+  const onnx = [...readFileSync('models/selfie_segmentation_landscape.onnx')];
+  const tflite = [...readFileSync('models/selfie_segmenter_landscape.tflite')];
+  const unknownOp = buildOnnxModel({
+    inputs: [{ name: 'image', elemType: 'float32', shape: [1, 144, 256, 3] }],
+    outputs: [{ name: 'mask', elemType: 'float32', shape: [1, 144, 256, 1] }],
+    nodes: [{ opType: 'NoSuchSegmentationOp', inputs: ['image'], outputs: ['mask'] }],
+  });
+  const r = await page.evaluate(
+    async ({ url, models }) => {
+      const m = (await import(url)) as ModelsModule;
+      return m.runBadModels(models);
+    },
+    {
+      url: MODELS,
+      models: {
+        truncatedOnnx: { bytes: onnx.slice(0, onnx.length >> 1), format: 'onnx' as const },
+        randomOnnx: {
+          bytes: Array.from({ length: 4096 }, (_, i) => (i * 7919) & 255),
+          format: 'onnx' as const,
+        },
+        unknownOperator: { bytes: [...unknownOp], format: 'onnx' as const },
+        truncatedTflite: { bytes: tflite.slice(0, tflite.length >> 1), format: 'tflite' as const },
+      },
+    },
+  );
+  console.log('[bad models]', JSON.stringify(r.codes));
+  expect(r.codes).toEqual({
+    truncatedOnnx: 'model-load-failed',
+    randomOnnx: 'model-load-failed',
+    unknownOperator: 'model-load-failed',
+    truncatedTflite: 'model-load-failed',
+    unknownLabel: 'invalid-option',
+  });
+  expect(r.after.engine).toBe(r.before.engine);
+  expect(r.after.model).toBe(r.before.model);
+  expect(r.after.quality).toBe(r.before.quality);
+  expect(r.after.framesOut).toBeGreaterThan(r.before.framesOut + 20);
+});
+
+test("custom multi-class ONNX model: foreground ['a','c'] keeps exactly classes a and c", async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await openPage(page);
+  const width = 64;
+  const height = 36;
+  // Scores = 20 x RGB: the softmax picks a pixel's strongest channel, so a = red, b = green, c = blue.
+  const model = buildOnnxModel({
+    inputs: [{ name: 'image', elemType: 'float32', shape: [1, height, width, 3] }],
+    outputs: [{ name: 'classes', elemType: 'float32', shape: [1, height, width, 3] }],
+    nodes: [{ opType: 'Mul', inputs: ['image', 'gain'], outputs: ['classes'] }],
+    initializers: [{ name: 'gain', dataType: 'float32', dims: [1], data: new Float32Array([20]) }],
+  });
+  const r = await page.evaluate(
+    async ({ url, bytes, width, height }) => {
+      const m = (await import(url)) as ModelsModule;
+      return m.runCustomModel(bytes, ['a', 'c'], width, height);
+    },
+    { url: MODELS, bytes: [...model], width, height },
+  );
+  console.log(
+    '[custom model]',
+    JSON.stringify({ kept: r.kept, replaced: r.replaced, frames: r.frames }),
+  );
+  expect(r.stats.engine).toBe('onnxruntime');
+  expect(r.frames).toBeGreaterThanOrEqual(30);
+  expect(r.kept.a).toBeGreaterThan(0.99);
+  expect(r.kept.c).toBeGreaterThan(0.99);
+  expect(r.replaced.b).toBeGreaterThan(0.99);
+});

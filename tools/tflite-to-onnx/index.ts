@@ -1,0 +1,36 @@
+/**
+ * The project's TFLite -> ONNX converter (environment-agnostic: Uint8Array in, Uint8Array out).
+ * `buildOnnxModel` is exported on its own for tests and tools that write small ONNX graphs.
+ */
+export {
+  CONVERTER_NAME,
+  CONVERTER_VERSION,
+  type ConversionResult,
+  type ConvertOptions,
+  convertTfliteToOnnx,
+  ONNX_IR_VERSION,
+  ONNX_OPSET,
+  type TensorSignature,
+  tflitePadding,
+  transposeData,
+} from './convert';
+export { ConversionError, type ConversionErrorCode } from './errors';
+export {
+  attr,
+  buildOnnxModel,
+  type OnnxAttribute,
+  type OnnxDataType,
+  type OnnxModelSpec,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from './onnx-writer';
+export {
+  FlatBufferBytes,
+  readTfliteModel,
+  Table,
+  type TfliteModel,
+  type TfliteOperator,
+  type TfliteSubgraph,
+  type TfliteTensor,
+} from './tflite-reader';
