@@ -31,7 +31,8 @@ export default defineConfig({
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },
   // Pre-bundle every dependency up front: one discovered later (the worker's tasks-vision, say)
-  // makes Vite re-optimise and reload the page mid-session, which kills a running call.
+  // makes Vite re-optimise and reload the page mid-session, which kills a running call. livekit's
+  // processor is here for the benchmark's comparison (test/browser/page/livekit.ts).
   optimizeDeps: {
     entries: ['index.html', 'src/**/*.ts', 'test/browser/page/*.ts'],
     include: [

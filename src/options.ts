@@ -254,6 +254,7 @@ export interface ResolvedOptions {
   inputPath: FramePath;
   outputPath: FramePath;
   segmenterDelegate: 'auto' | 'CPU' | 'GPU';
+  backendTrial: 'auto' | 'always' | 'never';
   statsIntervalMs: number;
   transport: 'auto' | 'streams' | 'element';
   segmentationSlowdown: number;
@@ -274,6 +275,13 @@ export function validatePartialOptions(options: Partial<VirtualBackgroundOptions
     throw new VirtualBackgroundError(
       'invalid-option',
       `segmenterDelegate must be auto, CPU or GPU`,
+    );
+  }
+  const trial = options.backendTrial;
+  if (trial !== undefined && trial !== 'auto' && trial !== 'always' && trial !== 'never') {
+    throw new VirtualBackgroundError(
+      'invalid-option',
+      'backendTrial must be auto, always or never',
     );
   }
   const s = options.statsIntervalMs;
@@ -326,6 +334,7 @@ export function resolveOptions(
     inputPath: options.inputPath ?? 'auto',
     outputPath: options.outputPath ?? 'auto',
     segmenterDelegate: options.segmenterDelegate ?? 'auto',
+    backendTrial: options.backendTrial ?? 'auto',
     statsIntervalMs: options.statsIntervalMs ?? 1000,
     transport: options.transport ?? 'auto',
     segmentationSlowdown: options.segmentationSlowdown ?? 1,

@@ -193,6 +193,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
           outputPath: this.options.outputPath,
           segmenterDelegate: this.options.segmenterDelegate,
           backendMemory: readBackendMemory(),
+          backendTrial: this.options.backendTrial,
           statsIntervalMs: this.options.statsIntervalMs,
           segmentationSlowdown: this.options.segmentationSlowdown,
           adaptive: this.options.adaptive,
@@ -220,13 +221,14 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     if (
       options.assetBaseUrl !== undefined ||
       options.inputPath !== undefined ||
+      options.backendTrial !== undefined ||
       options.outputPath !== undefined ||
       options.transport !== undefined
     ) {
       if (this.state !== 'idle') {
         throw new VirtualBackgroundError(
           'invalid-option',
-          'assetBaseUrl, inputPath, outputPath and transport are fixed once started',
+          'assetBaseUrl, inputPath, outputPath, backendTrial and transport are fixed once started',
         );
       }
     }
@@ -337,6 +339,8 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         );
         break;
       case 'updated':
+        // Stats as of the switch: stats() right after update() names the engine now serving.
+        this.latest = message.stats;
         // Frame-exact boundary of the switch, for apps (and tests) that need to know.
         this.dispatchEvent(
           new CustomEvent('updated', { detail: { afterTimestamp: message.afterTimestamp } }),

@@ -45,6 +45,7 @@ export interface WorkerSettings {
   segmenterDelegate: 'auto' | 'CPU' | 'GPU';
   /** Backends measured fastest on this device earlier (engine|model|renderer → backend). */
   backendMemory: Record<string, string>;
+  backendTrial: 'auto' | 'always' | 'never';
   statsIntervalMs: number;
   /** Test hook: segmentation made this many times slower (busy wait), to exercise scheduling. */
   segmentationSlowdown: number;
@@ -86,7 +87,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; stats: ProcessorStats }
   /** Applied: frames with a capture timestamp after `afterTimestamp` (µs) use the new settings. */
-  | { type: 'updated'; id: number; afterTimestamp: number | null }
+  | { type: 'updated'; id: number; afterTimestamp: number | null; stats: ProcessorStats }
   | { type: 'update-failed'; id: number; error: SerializedError }
   | { type: 'stats'; stats: ProcessorStats }
   /** canvas io: the last 'frame' is done with, the page may send the next. */

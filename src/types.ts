@@ -67,6 +67,13 @@ export interface VirtualBackgroundOptions {
    * device (localStorage) so later starts skip the measurement.
    */
   segmenterDelegate?: 'auto' | 'CPU' | 'GPU';
+  /**
+   * Whether `segmenterDelegate: 'auto'` measures the other backend at start. `auto` (default):
+   * only on hardware GL; on software GL (SwiftShader, llvmpipe) the GPU backends are emulated on
+   * the CPU and never win, and loading one compiles shaders in the browser's shared GPU process,
+   * which stalls the output for a moment. `always` measures anyway; `never` keeps the first guess.
+   */
+  backendTrial?: 'auto' | 'always' | 'never';
   /** Interval between `stats` events, ms. Default 1000. */
   statsIntervalMs?: number;
   /**

@@ -8,6 +8,7 @@ import {
   deleteTarget,
   drawPass,
   type RenderTarget,
+  releaseProgram,
 } from './gl-utils';
 
 export const MAX_TAPS = 32;
@@ -100,7 +101,7 @@ export function createBlurStage(gl: WebGL2RenderingContext) {
     dispose(): void {
       if (targets) for (const t of targets) deleteTarget(gl, t);
       targets = null;
-      gl.deleteProgram(prep.program);
+      releaseProgram(gl, prep);
       blur.dispose();
     },
   };

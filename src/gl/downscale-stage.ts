@@ -5,6 +5,7 @@ import {
   deleteTarget,
   drawPass,
   type RenderTarget,
+  releaseProgram,
 } from './gl-utils';
 import { frameUniforms, type Picture } from './picture';
 
@@ -38,7 +39,7 @@ export function createDownscaleStage(gl: WebGL2RenderingContext, width: number, 
     },
     dispose(): void {
       deleteTarget(gl, target);
-      gl.deleteProgram(program.program);
+      releaseProgram(gl, program);
     },
   };
 }

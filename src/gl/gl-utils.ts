@@ -34,13 +34,25 @@ export function numberLines(source: string): string {
  * the errorCallback turns that into a typed error with the numbered source, so a broken shader fails
  * start() loudly instead of drawing black.
  */
+interface CachedProgram {
+  info: twgl.ProgramInfo;
+  refs: number;
+}
+
+/**
+ * Programs by full source, per context. A level switch builds a second set of stages beside the
+ * serving one; sharing their programs saves the shader compiles, which on software GL take long
+ * enough to stall a frame. Released by releaseProgram(), deleted with the last user.
+ */
+const programCache = new WeakMap<WebGL2RenderingContext, Map<string, CachedProgram>>();
+const programKeys = new WeakMap<twgl.ProgramInfo, string>();
+
 export function createPassProgram(
   gl: WebGL2RenderingContext,
   name: string,
   fragmentSource: string,
   defines: Record<string, number> = {},
 ): twgl.ProgramInfo {
-  let message = '';
   // Defines go right after `#version`, which must stay the first line.
   const defineLines = Object.entries(defines)
     .map(([k, v]) => `#define ${k} ${v}`)
@@ -49,6 +61,17 @@ export function createPassProgram(
     /^(#version[^\n]*\n)/,
     `$1${defineLines}\n`,
   );
+  let cache = programCache.get(gl);
+  if (!cache) {
+    cache = new Map();
+    programCache.set(gl, cache);
+  }
+  const cached = cache.get(source);
+  if (cached) {
+    cached.refs++;
+    return cached.info;
+  }
+  let message = '';
   const info = twgl.createProgramInfo(gl, [fullscreenVert, source], (msg: string) => {
     message += `${msg}\n`;
   });
@@ -58,7 +81,25 @@ export function createPassProgram(
       `shader program "${name}" failed to build:\n${message}\n${numberLines(source)}`,
     );
   }
+  cache.set(source, { info, refs: 1 });
+  programKeys.set(info, source);
   return info;
+}
+
+/** One user of `info` is done with it; the program is deleted when none is left. */
+export function releaseProgram(gl: WebGL2RenderingContext, info: twgl.ProgramInfo): void {
+  const key = programKeys.get(info);
+  const cache = programCache.get(gl);
+  const cached = key !== undefined ? cache?.get(key) : undefined;
+  if (!cached || key === undefined) {
+    gl.deleteProgram(info.program);
+    return;
+  }
+  cached.refs--;
+  if (cached.refs > 0) return;
+  cache?.delete(key);
+  programKeys.delete(info);
+  gl.deleteProgram(info.program);
 }
 
 export interface RenderTarget {
@@ -176,7 +217,7 @@ export function createProgramVariants(
       return program;
     },
     dispose(): void {
-      for (const p of programs.values()) gl.deleteProgram(p.program);
+      for (const p of programs.values()) releaseProgram(gl, p);
       programs.clear();
     },
   };

@@ -9,6 +9,7 @@ import {
   drawPass,
   ensureTarget,
   type RenderTarget,
+  releaseProgram,
 } from './gl-utils';
 import { frameUniforms, type Picture } from './picture';
 
@@ -18,8 +19,8 @@ export interface MaskSettings {
   /** Confidence below [0] snaps to background, above [1] to person, stretched linearly between. */
   snap: [number, number];
   /**
-   * Joint bilateral refinement at this multiple of the mask size (0 = off; 1 = guided by the
-   * model-size picture; 2+ = upsampled against the full-size luma).
+   * Joint bilateral refinement at this multiple of the mask width (0 = off; 1 = guided by the
+   * model-size picture; 2+ = upsampled against the full-size luma, in the frame's aspect).
    */
   refineScale: number;
 }
@@ -80,8 +81,13 @@ export function createMaskStage(gl: WebGL2RenderingContext, width: number, heigh
       hasMask = true;
       output = next.texture;
       if (settings.refineScale > 0) {
+        // Finer than the model: in the frame's aspect, not the model's (a square model on a
+        // 16:9 frame would otherwise spend 78% more texels on rows the frame does not have).
         const rw = Math.round(width * settings.refineScale);
-        const rh = Math.round(height * settings.refineScale);
+        const rh =
+          settings.refineScale > 1
+            ? Math.round((rw * frame.height) / frame.width)
+            : Math.round(height * settings.refineScale);
         refined = ensureTarget(gl, refined, rw, rh);
         // At mask resolution the model-size picture guides; finer masks need the full-size luma.
         drawPass(gl, refine.get({ GUIDE: settings.refineScale > 1 ? 1 : 0 }), refined, {
@@ -99,10 +105,33 @@ export function createMaskStage(gl: WebGL2RenderingContext, width: number, heigh
       for (const t of smoothed) deleteTarget(gl, t);
       deleteTarget(gl, refined);
       refined = null;
-      gl.deleteProgram(temporal.program);
+      releaseProgram(gl, temporal);
       refine.dispose();
     },
   };
 }
 
 export type MaskStage = ReturnType<typeof createMaskStage>;
+
+/**
+ * Builds every mask program variant once and draws it into a 1x1 target, then keeps them alive
+ * (the program cache shares them with every mask stage) until the returned release is called. On
+ * software GL a first draw compiles for tens of milliseconds; paid while the model loads, a level
+ * switch later does not stall a frame for it.
+ */
+export function prewarmMaskPrograms(gl: WebGL2RenderingContext): () => void {
+  const programs = [
+    createPassProgram(gl, 'mask-temporal', maskTemporalFrag),
+    ...[0, 1].map((guide) =>
+      createPassProgram(gl, `mask-refine ${JSON.stringify({ GUIDE: guide })}`, maskRefineFrag, {
+        GUIDE: guide,
+      }),
+    ),
+  ];
+  const scratch = createTarget(gl, 1, 1);
+  for (const program of programs) drawPass(gl, program, scratch, {});
+  deleteTarget(gl, scratch);
+  return () => {
+    for (const program of programs) releaseProgram(gl, program);
+  };
+}

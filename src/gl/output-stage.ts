@@ -121,6 +121,43 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
       if (duration !== null) init.duration = duration;
       return new VideoFrame(buffer, init);
     },
+    /**
+     * Builds the programs render() would use for these settings and draws one row with each, so a
+     * level switch does not pay shader compiles (slow on software GL) on the frame it takes over.
+     */
+    prepare(
+      frame: Picture,
+      mask: WebGLTexture,
+      background: CompositeBackground,
+      edge: [number, number],
+      maskWidth: number,
+    ): void {
+      const { width, height } = frame;
+      if (frame.packed === null || !canPackI420(width, height)) return;
+      const packed = ensureTarget(gl, target, width / 4, (height * 3) / 2, 'rgba8', gl.NEAREST);
+      target = packed;
+      const [packedY, packedU] = frame.packed as [WebGLTexture, WebGLTexture, WebGLTexture];
+      const uniforms = {
+        ...compositingUniforms(frame, mask, background, edge, true),
+        u_size: [width, height],
+      };
+      const defines = {
+        BG_KIND: backgroundKindDefine(background),
+        MASK_TAPS: maskWidth * 4 > width ? 4 : 1,
+      };
+      drawPass(gl, luma.get(defines), packed, { ...uniforms, u_lumaPacked: packedY }, undefined, {
+        y: 0,
+        height: 1,
+      });
+      drawPass(
+        gl,
+        chroma.get(defines),
+        packed,
+        { ...uniforms, u_chromaPacked: packedU, u_rowStart: height, u_channel: 1 },
+        undefined,
+        { y: height, height: 1 },
+      );
+    },
     dispose(): void {
       deleteTarget(gl, target);
       target = null;

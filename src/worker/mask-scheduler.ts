@@ -15,13 +15,14 @@ export class MaskScheduler {
    * @param frameIntervalMs the source's frame interval (1000 / frame rate); 0 when unknown
    * @param headroom share of the interval the pipeline may use (the rest is the browser's)
    * @param messageMs round trip to the segmenter worker, beyond inference
-   * @param duty share of the time the segmenter may be busy
+   * @param duty share of the time the segmenter may be busy (the pipeline lowers it while
+   *   another engine loads)
    */
   constructor(
     private readonly frameIntervalMs: number,
     private readonly headroom = 0.85,
     private readonly messageMs = 2,
-    private readonly duty = 0.6,
+    public duty = 0.6,
   ) {}
 
   /** Whether an idle segmenter may take a new frame now (ms, performance.now()). */

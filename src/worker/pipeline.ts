@@ -4,7 +4,7 @@ import { createCompositeStage } from '../gl/composite-stage';
 import { createDownscaleStage, type DownscaleStage } from '../gl/downscale-stage';
 import { canUploadPlanes, createFrameInputStage } from '../gl/frame-input-stage';
 import type { RenderTarget } from '../gl/gl-utils';
-import { createMaskStage, type MaskStage } from '../gl/mask-stage';
+import { createMaskStage, type MaskStage, prewarmMaskPrograms } from '../gl/mask-stage';
 import { createOutputStage } from '../gl/output-stage';
 import type { Picture } from '../gl/picture';
 import { LEVELS, type LevelModel } from '../levels';
@@ -54,6 +54,8 @@ interface PendingSwitch {
   quality: Quality;
   key: string;
   slot: EngineSlot | null;
+  /** The new level's output programs are built (one frame after its first mask). */
+  warmed: boolean;
   waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
 }
 
@@ -87,6 +89,7 @@ export class FramePipeline {
   private readonly blur;
   private readonly composite;
   private readonly output;
+  private readonly releaseMaskPrograms: () => void;
   private active: EngineSlot | null = null;
   private activeKey = '';
   private backendChoice: BackendChoice = 'default';
@@ -97,6 +100,8 @@ export class FramePipeline {
   /** Kept after dispose() so the final stats still name the engine that ran. */
   private segmenterInfo: SegmenterInfo | null = null;
   private background: ActiveBackground | null = null;
+  /** The frame at model width in the frame's own aspect, for the blur when the model's is different. */
+  private blurSource: DownscaleStage | null = null;
   private blurRadius = DEFAULT_BLUR_RADIUS;
   private colour: [number, number, number, number] = [0, 0, 0, 1];
   private quality: Quality;
@@ -193,6 +198,7 @@ export class FramePipeline {
     this.blur = createBlurStage(gl);
     this.composite = createCompositeStage(gl);
     this.output = createOutputStage(gl, this.composite);
+    this.releaseMaskPrograms = prewarmMaskPrograms(gl);
   }
 
   /** Loads the engine for the current level. Rejects with a typed error; nothing is left running then. */
@@ -284,7 +290,7 @@ export class FramePipeline {
     }
     this.cancelPending();
     this.cancelTrial();
-    const pending: PendingSwitch = { quality, key, slot: null, waiters: [] };
+    const pending: PendingSwitch = { quality, key, slot: null, warmed: false, waiters: [] };
     this.pending = pending;
     const done = new Promise<void>((resolve, reject) => pending.waiters.push({ resolve, reject }));
     const { backend } = chooseBackend(model, this.choice);
@@ -316,7 +322,7 @@ export class FramePipeline {
   /** The incoming engine has its first mask: it serves from this frame on; the old one is released. */
   private promotePending(): void {
     const pending = this.pending;
-    if (!pending?.slot?.mask.hasMask) return;
+    if (!pending?.slot?.mask.hasMask || !pending.warmed) return;
     this.pending = null;
     const model = this.modelFor(pending.quality);
     this.disposeSlot(this.active);
@@ -453,6 +459,32 @@ export class FramePipeline {
   }
 
   /**
+   * Spreads a level switch's shader compiles over frames: the incoming engine's first mask
+   * compiles its mask programs (feedPending), the next frame builds its output programs here, and
+   * only the frame after that switches over.
+   */
+  private warmPending(
+    picture: Picture,
+    bg: Parameters<typeof this.output.prepare>[2],
+    outputPath: 'texture' | 'planes',
+  ): void {
+    const pending = this.pending;
+    const slot = pending?.slot;
+    if (!pending || !slot?.mask.hasMask || pending.warmed) return;
+    if (outputPath === 'planes') {
+      const level = LEVELS[pending.quality];
+      this.output.prepare(
+        picture,
+        slot.mask.output(),
+        bg,
+        level.edge,
+        slot.downscale.width * Math.max(1, level.mask.refineScale),
+      );
+    }
+    pending.warmed = true;
+  }
+
+  /**
    * Backend measurement at start: once the chosen engine has served a while, the other backend
    * loads in its own worker and gets the same frames; after TRIAL_SAMPLES answers the faster one
    * serves and the choice is reported (remembered per device by the page).
@@ -463,6 +495,8 @@ export class FramePipeline {
     const now = performance.now();
     if (!this.trial) {
       if (this.backendChoice !== 'default' || this.trialsDone.has(this.activeKey)) return;
+      const mode = this.settings.backendTrial;
+      if (mode === 'never' || (mode === 'auto' && this.choice.software)) return;
       if (this.framesSegmented < 15) return;
       const model = this.modelFor(this.quality);
       const other = alternativeBackend(model, slot.segmenter.info.backend, this.choice);
@@ -582,6 +616,9 @@ export class FramePipeline {
     if (kind !== 'none') {
       let fresh = this.applyReady(slot, picture, small, this.quality);
       const now = performance.now();
+      // While another engine loads beside this one, leave it the CPU: its wasm compile and
+      // warm-up otherwise compete with compositing on a 2-core machine and frames stall.
+      this.scheduler.duty = this.pending && !this.pending.slot ? 0.25 : 0.6;
       if (!slot.request && (!slot.mask.hasMask || this.scheduler.mayRequest(now))) {
         // The newest frame goes to the segmenter when it is idle: a slow engine means older
         // masks reused for more frames, never frames queued for it.
@@ -617,7 +654,7 @@ export class FramePipeline {
         ? {
             kind: 'blur' as const,
             texture: this.blur.render(
-              small,
+              this.blurPicture(picture, small),
               picture.height,
               maskTexture,
               this.blurRadius,
@@ -654,6 +691,7 @@ export class FramePipeline {
         out = new VideoFrame(this.canvas, init);
       }
     }
+    this.warmPending(picture, bg, outputPath);
     // No per-frame getError(): it is a synchronous round trip to the GPU process; context loss
     // arrives as the 'webglcontextlost' event and is checked at the top of process().
     const composeMs = performance.now() - start - waitedMs;
@@ -663,6 +701,21 @@ export class FramePipeline {
     this.lastPath = path;
     this.finish(receivedAt, composeMs);
     return out;
+  }
+
+  /**
+   * What the blur starts from: the model's picture when it has the frame's aspect; otherwise
+   * (a square model on a 16:9 camera) a picture of the same width in the frame's aspect, so the
+   * blur's cost and its kernel do not depend on the model.
+   */
+  private blurPicture(picture: Picture, small: RenderTarget): RenderTarget {
+    const height = Math.max(1, Math.round((small.width * picture.height) / picture.width));
+    if (Math.abs(height - small.height) <= small.height * 0.1) return small;
+    if (this.blurSource?.width !== small.width || this.blurSource.height !== height) {
+      this.blurSource?.dispose();
+      this.blurSource = createDownscaleStage(this.gl, small.width, height);
+    }
+    return this.blurSource.render(picture);
   }
 
   private finish(receivedAt: number, composeMs: number): void {
@@ -716,6 +769,9 @@ export class FramePipeline {
     this.cancelPending();
     this.disposeSlot(this.active);
     this.active = null;
+    this.blurSource?.dispose();
+    this.blurSource = null;
+    this.releaseMaskPrograms();
     this.output.dispose();
     this.composite.dispose();
     this.blur.dispose();

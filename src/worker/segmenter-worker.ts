@@ -15,6 +15,25 @@ const scope = self as unknown as {
 };
 
 let engine: SegmentationEngine | null = null;
+
+/**
+ * Origins this worker may fetch from: the model's and the wasm's. tasks-vision 1.1 starts a usage
+ * logger that POSTs to odml.pa.googleapis.com every 60 s and on close, with no option to turn it
+ * off; a video-call library must not phone home, so every other origin is refused here, before
+ * anything leaves the machine (the logger then stops itself).
+ */
+const allowedOrigins = new Set<string>();
+const nativeFetch = self.fetch.bind(self);
+self.fetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  const url = new URL(href, self.location.href);
+  if (url.protocol === 'blob:' || url.protocol === 'data:' || allowedOrigins.has(url.origin)) {
+    return nativeFetch(input, init);
+  }
+  return Promise.reject(
+    new TypeError(`[Segmenter] refused a request to ${url.origin}: only model and wasm origins`),
+  );
+};
 /** Messages run one at a time, in order: segment() may be async (onnxruntime-web). */
 let queue: Promise<void> = Promise.resolve();
 
@@ -22,6 +41,7 @@ async function load(message: Extract<ToSegmenter, { type: 'load' }>): Promise<vo
   const t0 = performance.now();
   try {
     const spec = message.spec;
+    for (const u of [spec.modelUrl, spec.wasmBaseUrl]) allowedOrigins.add(new URL(u).origin);
     engine =
       spec.engine === 'mediapipe'
         ? await (await import('./mediapipe-segmenter')).createMediaPipeEngine(spec)

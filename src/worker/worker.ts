@@ -162,7 +162,13 @@ scope.addEventListener('message', (event) => {
         if (message.model !== undefined) await p.setModel(message.model, message.quality);
         else if (message.quality) await p.setQuality(message.quality);
       })().then(
-        () => post({ type: 'updated', id: message.id, afterTimestamp: p.latestTimestamp }),
+        () =>
+          post({
+            type: 'updated',
+            id: message.id,
+            afterTimestamp: p.latestTimestamp,
+            stats: p.stats(),
+          }),
         (error: unknown) =>
           post({ type: 'update-failed', id: message.id, error: serializeError(error) }),
       );

@@ -1,38 +1,84 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 
-// The benchmark is a script, not a timed test: this only checks that its short setting runs and
-// writes well-formed results.
+interface BenchResult {
+  seconds: number;
+  input: { width: number; height: number; fps: number };
+  rows: Array<Record<string, unknown>>;
+  comparison: Record<string, unknown>;
+  soak: unknown;
+  offMachineRequests: { attempted: number; requests: Array<{ url: string; during: string }> };
+}
+
+/** Measured for every row, ours and livekit's, the same way. */
+const MEASURED = [
+  'tapFpsIn',
+  'tapFpsOut',
+  'displayedFps',
+  'tapFramesDropped',
+  'extLatencyP50',
+  'extLatencyP95',
+  'segmentP50',
+  'segmentP95',
+  'composeP50',
+  'longTaskMsPerSecond',
+  'mainThreadStallMsPerSecond',
+  'startMs',
+];
+/** Ours' own stats, absent (null) on livekit's rows. */
+const OWN = ['fpsOut', 'framesDropped', 'latencyP50', 'latencyP95'];
+
+// The benchmark is a script, not a timed test: this only checks that its short setting runs,
+// includes the livekit comparison, and writes well-formed results. Speed is not judged here.
 test('npm run bench -- --quick writes a well-formed results file', () => {
   test.setTimeout(120_000);
   const out = join(mkdtempSync(join(tmpdir(), 'vb-bench-')), 'bench.json');
-  const stdout = execFileSync('npx', ['tsx', 'bench/run.ts', '--quick', '--out', out], {
+  // Not execFileSync: a run that fails (off-machine requests, say) still writes its results, and
+  // the checks below say what went wrong better than an exit status.
+  const run = spawnSync('npx', ['tsx', 'bench/run.ts', '--quick', '--out', out], {
     encoding: 'utf8',
     timeout: 110_000,
   });
-  expect(stdout).toContain('| quality | background |');
-  const result = JSON.parse(readFileSync(out, 'utf8')) as {
-    seconds: number;
-    input: { width: number; height: number; fps: number };
-    rows: Array<Record<string, unknown>>;
-  };
+  expect(existsSync(out), `no results file; stderr:\n${run.stderr}`).toBe(true);
+  expect(run.stdout).toContain('| processor | quality | background |');
+  const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
   expect(result.input).toEqual({ width: 1280, height: 720, fps: 30 });
-  expect(result.rows.length).toBeGreaterThan(0);
+
+  const ours = result.rows.filter((r) => r.processor === 'ours');
+  const livekit = result.rows.filter((r) => r.processor === 'livekit');
+  expect(ours.length).toBeGreaterThan(0);
+  expect(livekit.length).toBe(1);
   for (const row of result.rows) {
-    for (const key of [
-      'fpsOut',
-      'latencyP50',
-      'latencyP95',
-      'segmentP50',
-      'composeP50',
-      'longTaskMsPerSecond',
-    ]) {
-      expect(typeof row[key], key).toBe('number');
+    for (const key of MEASURED) {
+      expect(Number.isFinite(row[key]), `${row.processor} ${key} = ${row[key]}`).toBe(true);
     }
-    expect(row.fpsOut as number).toBeGreaterThan(0);
+    expect(
+      row.pairedFrames as number,
+      `${row.processor}: frames paired by timestamp`,
+    ).toBeGreaterThan(0);
+  }
+  for (const row of ours) {
+    for (const key of OWN) expect(Number.isFinite(row[key]), key).toBe(true);
+    expect(row.tapFpsOut as number).toBeGreaterThan(0);
     expect(row.engine).toBe('mediapipe');
   }
+  const lk = livekit[0] as Record<string, unknown>;
+  expect(lk.engine).toMatch(/^@livekit\/track-processors \d+\.\d+\.\d+$/);
+  expect(lk.delegate).toBe('GPU (default)');
+  for (const key of OWN) expect(lk[key], key).toBeNull();
+
+  const ratio = result.comparison.fpsOutRatioVsLivekitGpu;
+  expect(typeof ratio === 'number' && Number.isFinite(ratio), `ratio ${ratio}`).toBe(true);
+  expect(result.comparison.fpsOutRatioVsLivekitCpu).toBeNull(); // --quick skips livekit on CPU
+  expect(result.soak).toBeNull(); // and the soak
+
+  // Last, so that a failure here still means everything above was well-formed.
+  const offMachine = result.offMachineRequests.requests
+    .map((r) => `${r.url} (during ${r.during})`)
+    .join(', ');
+  expect(result.offMachineRequests.attempted, `off-machine requests: ${offMachine}`).toBe(0);
+  expect(run.status, run.stderr).toBe(0);
 });

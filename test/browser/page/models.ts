@@ -179,6 +179,10 @@ export interface SwitchRun {
     minPerson: number;
     /** Longest time between two output frames arriving, from update() until the phase ended. */
     maxGapMs: number;
+    /** Longest capture-time distance between consecutive output frames (frames skipped show here). */
+    maxTimestampGapMs: number;
+    /** When the longest arrival gap ended, ms after update() was called. */
+    maxGapAtMs: number;
   }>;
   unmatched: number;
 }
@@ -212,8 +216,12 @@ export async function runQualitySwitches(
     minBackgroundGreen: number;
     minPerson: number;
     maxGapMs: number;
+    maxTimestampGapMs: number;
+    maxGapAtMs: number;
+    startedAt: number;
   }
   const phases: Phase[] = [];
+  let lastTs = 0;
   let current: Phase | null = null;
   let lastArrival = 0;
   let seen = 0;
@@ -226,9 +234,15 @@ export async function runQualitySwitches(
     const gap = lastArrival ? now - lastArrival : 0;
     lastArrival = now;
     seen++;
+    const tsGap = lastTs ? (ts - lastTs) / 1000 : 0;
+    lastTs = ts;
     const phase = current;
     if (!phase || seen < 5) return;
-    phase.maxGapMs = Math.max(phase.maxGapMs, gap);
+    if (gap > phase.maxGapMs) {
+      phase.maxGapMs = gap;
+      phase.maxGapAtMs = now - phase.startedAt;
+    }
+    phase.maxTimestampGapMs = Math.max(phase.maxTimestampGapMs, tsGap);
     let inp = inputs.get(ts);
     if (!inp) for (const [t, c] of inputs) if (Math.abs(t - ts) <= 500) inp = c;
     if (!inp) {
@@ -260,9 +274,16 @@ export async function runQualitySwitches(
     minBackgroundGreen: 1,
     minPerson: 1,
     maxGapMs: 0,
+    maxTimestampGapMs: 0,
+    maxGapAtMs: 0,
+    startedAt: performance.now(),
   });
   try {
     await sleep(1500);
+    // Judge from the first mask on (a slow backend, WebGPU on SwiftShader, takes seconds for it;
+    // until then the output is background only, by design).
+    const firstMask = performance.now() + 30_000;
+    while (vb.stats().framesSegmented === 0 && performance.now() < firstMask) await sleep(100);
     for (const [i, quality] of sequence.entries()) {
       const phase = newPhase(quality, 0);
       if (i > 0) {
@@ -456,4 +477,117 @@ export async function runCustomModel(
   const avg = (r: Record<string, number>) =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, frames ? v / frames : 0]));
   return { kept: avg(sums.kept), replaced: avg(sums.replaced), frames, stats };
+}
+
+/** Diagnostics: output frame gaps at `fast` while another engine loads in the background. */
+export async function gapsWhileLoading(
+  kind: 'mediapipe-cpu' | 'mediapipe-gpu' | 'ort-wasm' | 'none',
+): Promise<{ before: number; during: number; loadMs: number }> {
+  const cam = await camera();
+  const vb = await createVirtualBackground({
+    quality: 'fast',
+    adaptive: false,
+    segmenterDelegate: 'CPU',
+    background: { kind: 'color', color: '#00ff00' },
+  });
+  const out = await vb.start(cam);
+  let last = 0;
+  let maxGap = 0;
+  const tap = tapTrack(out, [], () => {
+    const now = performance.now();
+    if (last) maxGap = Math.max(maxGap, now - last);
+    last = now;
+  });
+  await sleep(2500);
+  const before = maxGap;
+  maxGap = 0;
+  const t0 = performance.now();
+  let seg: RemoteSegmenter | null = null;
+  if (kind.startsWith('mediapipe')) {
+    seg = await RemoteSegmenter.create({
+      engine: 'mediapipe',
+      modelUrl: `${assets}selfie_segmenter_landscape.tflite`,
+      modelName: 'x',
+      wasmBaseUrl: `${assets}wasm`,
+      width: 256,
+      height: 144,
+      delegate: kind === 'mediapipe-gpu' ? 'GPU' : 'CPU',
+      foreground: [],
+    });
+  } else if (kind === 'ort-wasm') {
+    seg = await RemoteSegmenter.create({
+      engine: 'onnxruntime',
+      modelUrl: `${assets}selfie_segmentation.onnx`,
+      modelName: 'x',
+      wasmBaseUrl: `${assets}ort/`,
+      width: 256,
+      height: 256,
+      backend: 'wasm',
+      layout: 'nhwc',
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      output: 'probability',
+      foreground: [],
+      threads: 1,
+    });
+  } else await sleep(3000);
+  const loadMs = performance.now() - t0;
+  await sleep(500);
+  const during = maxGap;
+  seg?.dispose();
+  await tap.stop();
+  await vb.stop();
+  cam.stop();
+  return { before, during, loadMs };
+}
+
+export interface TrialResult {
+  first: ProcessorStats;
+  second: ProcessorStats;
+  remembered: Record<string, string>;
+  /** ms from start() resolving to the first output frame, first run. */
+  firstFrameMs: number;
+  /** Longest output arrival gap during the first run's measurement. */
+  maxGapMs: number;
+}
+
+/**
+ * Backend measurement at start (forced on, as software GL would skip it): the first run measures
+ * tasks-vision CPU against GPU and keeps the faster; the second start remembers it.
+ */
+export async function runBackendTrial(): Promise<TrialResult> {
+  localStorage.removeItem('virtual-background:backends');
+  const options: VirtualBackgroundOptions = {
+    quality: 'fast',
+    adaptive: false,
+    backendTrial: 'always',
+    background: { kind: 'color', color: '#00ff00' },
+  };
+  const cam = await camera();
+  const vb = await createVirtualBackground(options);
+  const out = await vb.start(cam);
+  const started = performance.now();
+  let firstFrameMs = -1;
+  let last = 0;
+  let maxGapMs = 0;
+  const tap = tapTrack(out, [], () => {
+    const now = performance.now();
+    if (firstFrameMs < 0) firstFrameMs = now - started;
+    else maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+  });
+  const deadline = performance.now() + 40_000;
+  while (vb.stats().backendChoice !== 'measured' && performance.now() < deadline) await sleep(200);
+  await sleep(1500);
+  const first = vb.stats();
+  await tap.stop();
+  await vb.stop();
+  const remembered = JSON.parse(localStorage.getItem('virtual-background:backends') ?? '{}');
+  const vb2 = await createVirtualBackground(options);
+  await vb2.start(cam);
+  await sleep(4000);
+  const second = vb2.stats();
+  await vb2.stop();
+  cam.stop();
+  return { first, second, remembered, firstFrameMs, maxGapMs };
 }
