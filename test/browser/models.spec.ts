@@ -227,3 +227,30 @@ test('nothing leaves the machine: no request beyond the page origin, tasks-visio
   expect(r.phases.map((p) => p.stats.engine)).toEqual(['mediapipe', 'onnxruntime', 'mediapipe']);
   expect(offMachine).toEqual([]);
 });
+
+for (const quality of ['fast', 'balanced', 'accurate'] as const) {
+  test(`${quality}: pixel checks on the person fixture, every frame`, async ({ page }) => {
+    test.setTimeout(120_000);
+    await openPage(page);
+    const r = await page.evaluate(
+      async ({ url, regions, quality }) => {
+        const m = (await import(url)) as ModelsModule;
+        return m.runQualitySwitches(regions, [quality], 90);
+      },
+      { url: MODELS, regions, quality },
+    );
+    const p = r.phases[0];
+    const s = p?.stats;
+    console.log(
+      `[level] ${quality}: ${s?.engine}/${s?.backend} ${s?.model}, segment p50 ${s?.segmentMs.p50} ms, ` +
+        `compose p50 ${s?.composeMs.p50} ms, fps ${s?.fpsOut}, mask accuracy: person kept ` +
+        `${p?.meanPerson.toFixed(4)} (min ${p?.minPerson.toFixed(3)}), background replaced ` +
+        `${p?.meanBackgroundGreen.toFixed(4)} (min ${p?.minBackgroundGreen.toFixed(3)}) over ${p?.frames} frames`,
+    );
+    expect(p?.frames).toBeGreaterThanOrEqual(90);
+    expect(p?.meanPerson).toBeGreaterThan(0.95);
+    expect(p?.meanBackgroundGreen).toBeGreaterThan(0.95);
+    expect(p?.minPerson).toBeGreaterThan(0.6);
+    expect(p?.minBackgroundGreen).toBeGreaterThan(0.9);
+  });
+}

@@ -177,6 +177,9 @@ export interface SwitchRun {
     minBackgroundGreen: number;
     /** Worst frame: least share of person pixels matching the camera. */
     minPerson: number;
+    /** Mean over frames of the background regions' green share and the person regions' kept share. */
+    meanBackgroundGreen: number;
+    meanPerson: number;
     /** Longest time between two output frames arriving, from update() until the phase ended. */
     maxGapMs: number;
     /** Longest capture-time distance between consecutive output frames (frames skipped show here). */
@@ -215,6 +218,8 @@ export async function runQualitySwitches(
     frames: number;
     minBackgroundGreen: number;
     minPerson: number;
+    meanBackgroundGreen: number;
+    meanPerson: number;
     maxGapMs: number;
     maxTimestampGapMs: number;
     maxGapAtMs: number;
@@ -252,6 +257,8 @@ export async function runQualitySwitches(
     let green = 0;
     let bgPixels = 0;
     let person = 1;
+    let personSum = 0;
+    let personPixels = 0;
     for (const r of regions) {
       const o = crops.get(r.name) as ImageData;
       const n = o.width * o.height;
@@ -259,9 +266,15 @@ export async function runQualitySwitches(
         green += fractionNear(o, [0, 255, 0], 24) * n;
         bgPixels += n;
       } else {
-        person = Math.min(person, fractionClose(o, inp.get(r.name) as ImageData, 20));
+        const kept = fractionClose(o, inp.get(r.name) as ImageData, 20);
+        person = Math.min(person, kept);
+        personSum += kept * n;
+        personPixels += n;
       }
     }
+    phase.meanBackgroundGreen +=
+      (green / bgPixels - phase.meanBackgroundGreen) / (phase.frames + 1);
+    phase.meanPerson += (personSum / personPixels - phase.meanPerson) / (phase.frames + 1);
     phase.frames++;
     phase.minBackgroundGreen = Math.min(phase.minBackgroundGreen, green / bgPixels);
     phase.minPerson = Math.min(phase.minPerson, person);
@@ -273,6 +286,8 @@ export async function runQualitySwitches(
     frames: 0,
     minBackgroundGreen: 1,
     minPerson: 1,
+    meanBackgroundGreen: 0,
+    meanPerson: 0,
     maxGapMs: 0,
     maxTimestampGapMs: 0,
     maxGapAtMs: 0,
