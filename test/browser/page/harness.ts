@@ -773,6 +773,8 @@ export async function runUnpaired(
   });
   const outputTap = tapTrack(out, regions, (_ts, crops) => {
     if (++seen <= 5) return; // warm-up
+    // A frame can still arrive between the loop below seeing enough and the tap stopping.
+    if (backgroundGreen.length >= frames) return;
     let bg = 0;
     let bgN = 0;
     let p = 0;
