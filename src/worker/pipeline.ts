@@ -69,6 +69,8 @@ interface BackendTrial {
   startedAt: number;
 }
 
+const QUALITY_ORDER: Quality[] = ['fast', 'balanced', 'accurate'];
+
 /** Wait this long for the very first mask: the alternative is a frame with no person in it. */
 const FIRST_MASK_WAIT_MS = 1000;
 const TRIAL_SAMPLES = 8;
@@ -611,10 +613,11 @@ export class FramePipeline {
     const picture = await this.input.upload(frame, path);
 
     let waitedMs = 0;
-    const level = LEVELS[this.quality];
+    const drawn = this.drawnQuality();
+    const level = LEVELS[drawn];
     const small = slot.downscale.render(picture);
     if (kind !== 'none') {
-      let fresh = this.applyReady(slot, picture, small, this.quality);
+      let fresh = this.applyReady(slot, picture, small, drawn);
       const now = performance.now();
       // While another engine loads beside this one, leave it the CPU: its wasm compile and
       // warm-up otherwise compete with compositing on a 2-core machine and frames stall.
@@ -634,7 +637,7 @@ export class FramePipeline {
             slot.mask.hasMask ? this.scheduler.waitLimitMs() : FIRST_MASK_WAIT_MS,
           );
           waitedMs = performance.now() - t0;
-          fresh = this.applyReady(slot, picture, small, this.quality) || fresh;
+          fresh = this.applyReady(slot, picture, small, drawn) || fresh;
         }
       }
       if (fresh) {
@@ -701,6 +704,19 @@ export class FramePipeline {
     this.lastPath = path;
     this.finish(receivedAt, composeMs);
     return out;
+  }
+
+  /**
+   * The level whose mask and compositing settings draw this frame: the current one, except while a
+   * switch to a cheaper level loads, when the cheaper settings apply at once. The new engine's
+   * load then competes with less compositing work, and the user asked for cheaper anyway.
+   */
+  private drawnQuality(): Quality {
+    const target = this.pending?.quality;
+    if (!target) return this.quality;
+    return QUALITY_ORDER.indexOf(target) < QUALITY_ORDER.indexOf(this.quality)
+      ? target
+      : this.quality;
   }
 
   /**
