@@ -6,6 +6,7 @@
  */
 import * as ort from 'onnxruntime-web';
 import { VirtualBackgroundError } from '../errors';
+import { buildOnnxModel } from '../onnx-writer';
 import { fetchAsset, fetchBytes } from './assets';
 import { infoOf, type OnnxSpec, type SegmentationEngine } from './segmenter';
 
@@ -14,6 +15,55 @@ export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
 
 function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
+}
+
+/**
+ * The graph that turns per-class scores into one foreground channel: softmax over classes, the
+ * foreground classes gathered and summed. Run by the same backend as the model, so on WebGPU the
+ * class scores never leave the GPU; only the one-channel mask is read back.
+ */
+export function categoryReductionModel(
+  width: number,
+  height: number,
+  classes: number,
+  foreground: number[],
+  layout: 'nhwc' | 'nchw',
+): Uint8Array {
+  const axis = layout === 'nhwc' ? 3 : 1;
+  const shape = layout === 'nhwc' ? [1, height, width, classes] : [1, classes, height, width];
+  return buildOnnxModel({
+    inputs: [{ name: 'scores', elemType: 'float32', shape }],
+    outputs: [{ name: 'foreground', elemType: 'float32', shape: [1, height, width] }],
+    nodes: [
+      {
+        opType: 'Softmax',
+        inputs: ['scores'],
+        outputs: ['probabilities'],
+        attributes: { axis: { kind: 'int', value: axis } },
+      },
+      {
+        opType: 'Gather',
+        inputs: ['probabilities', 'classes'],
+        outputs: ['kept'],
+        attributes: { axis: { kind: 'int', value: axis } },
+      },
+      {
+        opType: 'ReduceSum',
+        inputs: ['kept', 'axes'],
+        outputs: ['foreground'],
+        attributes: { keepdims: { kind: 'int', value: 0 } },
+      },
+    ],
+    initializers: [
+      {
+        name: 'classes',
+        dataType: 'int64',
+        dims: [foreground.length],
+        data: BigInt64Array.from(foreground.map((c) => BigInt(c))),
+      },
+      { name: 'axes', dataType: 'int64', dims: [1], data: BigInt64Array.from([BigInt(axis)]) },
+    ],
+  });
 }
 
 export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngine> {
@@ -35,10 +85,15 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
     fetchAsset(new URL(ORT_WASM_FILE, spec.wasmBaseUrl).href, 'HEAD'),
   ]);
   let session: ort.InferenceSession;
+  const categories = spec.output === 'categories';
   try {
     session = await ort.InferenceSession.create(model, {
       executionProviders: [spec.backend],
       graphOptimizationLevel: 'all',
+      // Class scores stay on the GPU for the reduction graph (below).
+      ...(categories && spec.backend === 'webgpu'
+        ? { preferredOutputLocation: 'gpu-buffer' as const }
+        : {}),
     });
   } catch (cause) {
     throw new VirtualBackgroundError(
@@ -85,31 +140,17 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
     }
   };
 
-  const read = (tensor: ort.Tensor, out: Float32Array): void => {
-    const data = tensor.data;
-    if (!(data instanceof Float32Array)) {
+  let reduction: { session: ort.InferenceSession; classes: number } | null = null;
+
+  /** Class count from the model's output shape (channels last for nhwc, first for nchw). */
+  const classesOf = (tensor: ort.Tensor): number => {
+    const shape = tensor.dims;
+    const channels = spec.layout === 'nhwc' ? shape[3] : shape[1];
+    if (shape.length !== 4 || channels === undefined || channels * size !== tensor.size) {
       throw new VirtualBackgroundError(
         'segmentation-failed',
-        `${spec.modelName}: output ${outputName} is ${tensor.type}, expected float32`,
+        `${spec.modelName}: output shape [${shape.join(',')}] is not ${spec.layout} classes at ${w}x${h}`,
       );
-    }
-    const channels = data.length / size;
-    if (!Number.isInteger(channels) || channels < 1) {
-      throw new VirtualBackgroundError(
-        'segmentation-failed',
-        `${spec.modelName}: output of ${data.length} values does not fit ${w}x${h}`,
-      );
-    }
-    if (spec.output === 'probability' || spec.output === 'logits') {
-      if (channels !== 1) {
-        throw new VirtualBackgroundError(
-          'segmentation-failed',
-          `${spec.modelName}: ${channels} output channels; a ${spec.output} model has one`,
-        );
-      }
-      if (spec.output === 'probability') out.set(data);
-      else for (let i = 0; i < size; i++) out[i] = 1 / (1 + Math.exp(-(data[i] ?? 0)));
-      return;
     }
     for (const c of spec.foreground) {
       if (c >= channels) {
@@ -119,21 +160,50 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
         );
       }
     }
-    // Softmax over classes, summed over the foreground ones: the probability of "any foreground".
-    const nhwc = spec.layout === 'nhwc';
-    for (let i = 0; i < size; i++) {
-      const at = (c: number) => (nhwc ? (data[i * channels + c] ?? 0) : (data[c * size + i] ?? 0));
-      let max = Number.NEGATIVE_INFINITY;
-      for (let c = 0; c < channels; c++) max = Math.max(max, at(c));
-      let total = 0;
-      let fg = 0;
-      for (let c = 0; c < channels; c++) {
-        const e = Math.exp(at(c) - max);
-        total += e;
-        if (spec.foreground.includes(c)) fg += e;
-      }
-      out[i] = fg / total;
+    return channels;
+  };
+
+  const reduce = async (tensor: ort.Tensor, out: Float32Array): Promise<void> => {
+    const classes = classesOf(tensor);
+    let current = reduction;
+    if (current?.classes !== classes) {
+      await current?.session.release();
+      current = {
+        classes,
+        session: await ort.InferenceSession.create(
+          categoryReductionModel(w, h, classes, spec.foreground, spec.layout),
+          { executionProviders: [spec.backend] },
+        ),
+      };
+      reduction = current;
     }
+    const result = await current.session.run({ scores: tensor });
+    const mask = result.foreground;
+    if (!mask) throw new VirtualBackgroundError('segmentation-failed', 'no foreground output');
+    try {
+      out.set(mask.data as Float32Array);
+    } finally {
+      mask.dispose();
+    }
+  };
+
+  /** One-channel outputs: the person probability, or its logit. */
+  const read = (tensor: ort.Tensor, out: Float32Array): void => {
+    const data = tensor.data;
+    if (!(data instanceof Float32Array)) {
+      throw new VirtualBackgroundError(
+        'segmentation-failed',
+        `${spec.modelName}: output ${outputName} is ${tensor.type}, expected float32`,
+      );
+    }
+    if (data.length !== size) {
+      throw new VirtualBackgroundError(
+        'segmentation-failed',
+        `${spec.modelName}: ${data.length} output values; a ${spec.output} model gives one per pixel (${w}x${h})`,
+      );
+    }
+    if (spec.output === 'probability') out.set(data);
+    else for (let i = 0; i < size; i++) out[i] = 1 / (1 + Math.exp(-(data[i] ?? 0)));
   };
 
   const engine: SegmentationEngine = {
@@ -146,7 +216,8 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
         throw new VirtualBackgroundError('segmentation-failed', `no output ${outputName}`);
       }
       try {
-        read(tensor, out);
+        if (categories) await reduce(tensor, out);
+        else read(tensor, out);
       } finally {
         tensor.dispose();
       }
@@ -155,6 +226,7 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
       if (disposed) return;
       disposed = true;
       void session.release();
+      void reduction?.session.release();
     },
   };
   // First run: kernel selection, buffer allocation, shader compiles on WebGPU. Pay it here.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { buildOnnxModel } from '../../tools/tflite-to-onnx';
+import { buildOnnxModel } from '../../src/onnx-writer';
 import { fixture, openPage, regions } from './helpers';
 import type * as Models from './page/models';
 
@@ -146,37 +146,43 @@ test('bad models: typed errors naming the problem, the running level keeps servi
   expect(r.after.framesOut).toBeGreaterThan(r.before.framesOut + 20);
 });
 
-test("custom multi-class ONNX model: foreground ['a','c'] keeps exactly classes a and c", async ({
-  page,
-}) => {
-  test.setTimeout(120_000);
-  await openPage(page);
-  const width = 64;
-  const height = 36;
-  // Scores = 20 x RGB: the softmax picks a pixel's strongest channel, so a = red, b = green, c = blue.
-  const model = buildOnnxModel({
-    inputs: [{ name: 'image', elemType: 'float32', shape: [1, height, width, 3] }],
-    outputs: [{ name: 'classes', elemType: 'float32', shape: [1, height, width, 3] }],
-    nodes: [{ opType: 'Mul', inputs: ['image', 'gain'], outputs: ['classes'] }],
-    initializers: [{ name: 'gain', dataType: 'float32', dims: [1], data: new Float32Array([20]) }],
+for (const delegate of ['CPU', 'GPU'] as const) {
+  const backend = delegate === 'CPU' ? 'wasm' : 'webgpu';
+  test(`custom multi-class ONNX model on ${backend}: foreground ['a','c'] keeps exactly classes a and c`, async ({
+    page,
+  }) => {
+    test.setTimeout(120_000);
+    await openPage(page);
+    const width = 64;
+    const height = 36;
+    // Scores = 20 x RGB: the softmax picks a pixel's strongest channel, so a = red, b = green, c = blue.
+    const model = buildOnnxModel({
+      inputs: [{ name: 'image', elemType: 'float32', shape: [1, height, width, 3] }],
+      outputs: [{ name: 'classes', elemType: 'float32', shape: [1, height, width, 3] }],
+      nodes: [{ opType: 'Mul', inputs: ['image', 'gain'], outputs: ['classes'] }],
+      initializers: [
+        { name: 'gain', dataType: 'float32', dims: [1], data: new Float32Array([20]) },
+      ],
+    });
+    const r = await page.evaluate(
+      async ({ url, bytes, width, height, delegate }) => {
+        const m = (await import(url)) as ModelsModule;
+        return m.runCustomModel(bytes, ['a', 'c'], width, height, delegate);
+      },
+      { url: MODELS, bytes: [...model], width, height, delegate },
+    );
+    console.log(
+      `[custom model ${backend}]`,
+      JSON.stringify({ kept: r.kept, replaced: r.replaced, frames: r.frames }),
+    );
+    expect(r.stats.engine).toBe('onnxruntime');
+    expect(r.stats.backend).toBe(backend);
+    expect(r.frames).toBeGreaterThanOrEqual(30);
+    expect(r.kept.a).toBeGreaterThan(0.99);
+    expect(r.kept.c).toBeGreaterThan(0.99);
+    expect(r.replaced.b).toBeGreaterThan(0.99);
   });
-  const r = await page.evaluate(
-    async ({ url, bytes, width, height }) => {
-      const m = (await import(url)) as ModelsModule;
-      return m.runCustomModel(bytes, ['a', 'c'], width, height);
-    },
-    { url: MODELS, bytes: [...model], width, height },
-  );
-  console.log(
-    '[custom model]',
-    JSON.stringify({ kept: r.kept, replaced: r.replaced, frames: r.frames }),
-  );
-  expect(r.stats.engine).toBe('onnxruntime');
-  expect(r.frames).toBeGreaterThanOrEqual(30);
-  expect(r.kept.a).toBeGreaterThan(0.99);
-  expect(r.kept.c).toBeGreaterThan(0.99);
-  expect(r.replaced.b).toBeGreaterThan(0.99);
-});
+}
 
 test('backend chosen by measurement at start, remembered for the next start', async ({ page }) => {
   test.setTimeout(120_000);

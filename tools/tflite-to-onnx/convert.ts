@@ -12,7 +12,7 @@
  * it never emits an approximate graph.
  */
 import { ConversionError } from './errors';
-import { attr, buildOnnxModel, type OnnxNode, type OnnxTensor } from './onnx-writer';
+import { attr, buildOnnxModel, type OnnxNode, type OnnxTensor } from '../../src/onnx-writer';
 import {
   readTfliteModel,
   type Table,

@@ -24,7 +24,7 @@ export {
   type OnnxNode,
   type OnnxTensor,
   type OnnxValueInfo,
-} from './onnx-writer';
+} from '../../src/onnx-writer';
 export {
   FlatBufferBytes,
   readTfliteModel,

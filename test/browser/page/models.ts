@@ -407,6 +407,7 @@ export async function runCustomModel(
   foreground: string[],
   width: number,
   height: number,
+  delegate: 'auto' | 'CPU' | 'GPU' = 'auto',
 ): Promise<CustomModelResult> {
   const canvas = document.createElement('canvas');
   canvas.width = 640;
@@ -434,6 +435,7 @@ export async function runCustomModel(
   const vb = await createVirtualBackground({
     quality: 'fast',
     adaptive: false,
+    segmenterDelegate: delegate,
     background: { kind: 'color', color: '#ff00ff' },
     model: {
       url,
