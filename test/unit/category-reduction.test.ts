@@ -31,7 +31,7 @@ describe('categoryReductionModel', () => {
     const out = await session.run({ scores: new ort.Tensor('float32', data, [1, 1, 3, 4]) });
     const got = Array.from(out.foreground?.data as Float32Array);
     expect(out.foreground?.dims).toEqual([1, 1, 3]);
-    expected(perPixel, foreground).forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
+    for (const [i, v] of expected(perPixel, foreground).entries()) expect(got[i]).toBeCloseTo(v, 5);
     await session.release();
   });
 
@@ -45,7 +45,7 @@ describe('categoryReductionModel', () => {
       scores: new ort.Tensor('float32', Float32Array.from(planar), [1, 4, 1, 3]),
     });
     const got = Array.from(out.foreground?.data as Float32Array);
-    expected(perPixel, foreground).forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
+    for (const [i, v] of expected(perPixel, foreground).entries()) expect(got[i]).toBeCloseTo(v, 5);
     await session.release();
   });
 });

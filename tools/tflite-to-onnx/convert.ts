@@ -11,8 +11,9 @@
  * Anything this file does not translate exactly is refused with a ConversionError naming it;
  * it never emits an approximate graph.
  */
-import { ConversionError } from './errors';
+
 import { attr, buildOnnxModel, type OnnxNode, type OnnxTensor } from '../../src/onnx-writer';
+import { ConversionError } from './errors';
 import {
   readTfliteModel,
   type Table,

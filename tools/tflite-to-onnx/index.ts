@@ -2,6 +2,17 @@
  * The project's TFLite -> ONNX converter (environment-agnostic: Uint8Array in, Uint8Array out).
  * `buildOnnxModel` is exported on its own for tests and tools that write small ONNX graphs.
  */
+
+export {
+  attr,
+  buildOnnxModel,
+  type OnnxAttribute,
+  type OnnxDataType,
+  type OnnxModelSpec,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from '../../src/onnx-writer';
 export {
   CONVERTER_NAME,
   CONVERTER_VERSION,
@@ -15,16 +26,6 @@ export {
   transposeData,
 } from './convert';
 export { ConversionError, type ConversionErrorCode } from './errors';
-export {
-  attr,
-  buildOnnxModel,
-  type OnnxAttribute,
-  type OnnxDataType,
-  type OnnxModelSpec,
-  type OnnxNode,
-  type OnnxTensor,
-  type OnnxValueInfo,
-} from '../../src/onnx-writer';
 export {
   FlatBufferBytes,
   readTfliteModel,
