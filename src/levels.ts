@@ -59,7 +59,8 @@ export const LEVELS: Record<Quality, LevelConfig> = {
     edge: [0.3, 0.7],
   },
   // The larger general model (256x256, onnxruntime-web); joint bilateral upsampling to 2x mask
-  // resolution (512x512) against the full-size luma, per-pixel mask taps in the compositor,
+  // resolution (512 wide, in the frame's aspect: 512x288 at 16:9) against the full-size luma,
+  // per-pixel mask taps in the compositor,
   // stronger smoothing.
   accurate: {
     model: GENERAL,

@@ -621,7 +621,7 @@ export class FramePipeline {
       const now = performance.now();
       // While another engine loads beside this one, leave it the CPU: its wasm compile and
       // warm-up otherwise compete with compositing on a 2-core machine and frames stall.
-      this.scheduler.duty = this.pending && !this.pending.slot ? 0.25 : 0.6;
+      this.scheduler.dutyCap = this.pending && !this.pending.slot ? 0.25 : 1;
       if (!slot.request && (!slot.mask.hasMask || this.scheduler.mayRequest(now))) {
         // The newest frame goes to the segmenter when it is idle: a slow engine means older
         // masks reused for more frames, never frames queued for it.

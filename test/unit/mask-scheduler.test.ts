@@ -67,3 +67,63 @@ describe('MaskScheduler duty cycle', () => {
     expect(s.mayRequest(1167)).toBe(true);
   });
 });
+
+describe('MaskScheduler duty control', () => {
+  const interval = 1000 / 30;
+
+  it('lowers the duty while compositing overruns its budget, down to the floor that keeps 0.3 fresh masks per frame', () => {
+    const s = new MaskScheduler(interval);
+    feed(s, 5, 15, 25);
+    expect(s.duty).toBeCloseTo(0.6, 5);
+    feed(s, 200, 45, 25);
+    // 0.3 masks per 33.3 ms frame at 25 ms per inference: busy 22.5% of the time.
+    expect(s.duty).toBeCloseTo(0.225, 3);
+    // At that duty the next request waits 25 / 0.225 = 111 ms: 3.3 frames.
+    s.recordRequest(1000);
+    expect(s.mayRequest(1100)).toBe(false);
+    expect(s.mayRequest(1112)).toBe(true);
+  });
+
+  it('steps down faster than it steps back up, and returns to the full duty once there is room', () => {
+    const s = new MaskScheduler(interval);
+    feed(s, 30, 45, 25);
+    const lowered = s.duty;
+    expect(lowered).toBeLessThan(0.3);
+    feed(s, 30, 10, 25);
+    // 30 frames of room undo less than 30 frames of overrun did.
+    expect(s.duty).toBeGreaterThan(lowered);
+    expect(s.duty).toBeLessThan(0.45);
+    feed(s, 200, 10, 25);
+    expect(s.duty).toBeCloseTo(0.6, 5);
+  });
+
+  it('holds the duty between the two thresholds (no swinging around the budget)', () => {
+    const s = new MaskScheduler(interval);
+    feed(s, 100, 45, 25);
+    const lowered = s.duty;
+    // 24 ms: under the 28.3 ms budget, above 70% of it.
+    feed(s, 100, 24, 25);
+    expect(s.duty).toBeCloseTo(lowered, 5);
+  });
+
+  it('never lowers a slow engine below the floor: at 100 ms per inference the floor is the full duty', () => {
+    const s = new MaskScheduler(interval);
+    feed(s, 200, 45, 100);
+    expect(s.duty).toBeCloseTo(0.6, 5);
+  });
+
+  it('an outside cap (another engine loading) wins over the controller', () => {
+    const s = new MaskScheduler(interval);
+    feed(s, 30, 10, 25);
+    s.dutyCap = 0.25;
+    expect(s.duty).toBe(0.25);
+    s.dutyCap = 1;
+    expect(s.duty).toBeCloseTo(0.6, 5);
+  });
+
+  it('leaves the duty alone when the frame rate is unknown', () => {
+    const s = new MaskScheduler(0);
+    feed(s, 100, 200, 25);
+    expect(s.duty).toBeCloseTo(0.6, 5);
+  });
+});
