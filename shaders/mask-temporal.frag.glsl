@@ -3,11 +3,14 @@
 // for the new mask rises where the new value differs a lot (real motion follows fast, noise is damped),
 // then a contrast stretch that snaps confident pixels to exactly 0 or 1, so low-level noise in the
 // background never shows as a shimmering ghost of the room.
+// The output also carries the model-size picture in .gba, so the 2x refinement reads a low-res
+// texel's mask and guide colour in one fetch.
 precision highp float;
 uniform sampler2D u_rawMask;   // this frame's confidence, .r in 0..1
 uniform sampler2D u_prevMask;  // last smoothed mask, .r
 uniform float u_keep;          // weight of the previous mask for small changes (0 = no smoothing)
 uniform vec2 u_snap;           // (low, high): below low → 0, above high → 1, linear between
+uniform sampler2D u_small;     // the frame at model size, RGB (texel for texel with the mask)
 in vec2 v_uv;
 out vec4 outColor;
 void main() {
@@ -17,5 +20,5 @@ void main() {
   float keep = u_keep * (1.0 - smoothstep(0.25, 0.6, change));
   float m = mix(raw, prev, keep);
   m = clamp((m - u_snap.x) / (u_snap.y - u_snap.x), 0.0, 1.0);
-  outColor = vec4(m, 0.0, 0.0, 1.0);
+  outColor = vec4(m, texture(u_small, v_uv).rgb);
 }

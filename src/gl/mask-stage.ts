@@ -76,6 +76,7 @@ export function createMaskStage(gl: WebGL2RenderingContext, width: number, heigh
         u_prevMask: prev.texture,
         u_keep: hasMask ? settings.temporalKeep : 0,
         u_snap: settings.snap,
+        u_small: small.texture,
       });
       current = 1 - current;
       hasMask = true;
