@@ -37,6 +37,16 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
   page,
 }) => {
   test.setTimeout(150_000);
+  // Segmenter workers (nested in the pipeline worker): when each started and closed.
+  const segmenters: Array<{ openedAt: number; closedAt: number | null }> = [];
+  page.on('worker', (worker) => {
+    if (!worker.url().includes('segmenter-worker')) return;
+    const entry = { openedAt: Date.now(), closedAt: null as number | null };
+    segmenters.push(entry);
+    worker.on('close', () => {
+      entry.closedAt = Date.now();
+    });
+  });
   await openPage(page);
   const r = await page.evaluate(
     async ({ url, regions }) => {
@@ -45,6 +55,7 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
     },
     { url: MODELS, regions },
   );
+  const finishedAt = Date.now();
   for (const p of r.phases) {
     console.log(
       `[switch] ${p.quality}: ${p.stats.engine}/${p.stats.backend} ${p.stats.model}, switch ${Math.round(p.switchMs)} ms, ` +
@@ -60,6 +71,20 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
     'fast:mediapipe:fast',
   ]);
   expect(r.phases[1]?.stats.model).toBe('selfie_segmentation.onnx');
+  // Old engines are released after each switch (their worker about a second after it): one worker
+  // per engine that served (balanced and the final fast share one), and the first two (tasks-vision
+  // for fast, onnxruntime for accurate) closed while the run went on, not by stop(), which closed
+  // the last one (the run's last two phases take about 3 s).
+  console.log(
+    '[switch] segmenter worker lifetimes ms',
+    JSON.stringify(segmenters.map((w) => (w.closedAt ? w.closedAt - w.openedAt : null))),
+  );
+  expect(segmenters).toHaveLength(3);
+  const stoppedAt = segmenters[2]?.closedAt ?? finishedAt;
+  for (const w of segmenters.slice(0, 2)) {
+    expect(w.closedAt).not.toBeNull();
+    expect(stoppedAt - (w.closedAt as number)).toBeGreaterThan(250);
+  }
   expect(r.phases[1]?.stats.backend).toMatch(/^(wasm|webgpu)$/);
   for (const p of r.phases) {
     expect(p.frames).toBeGreaterThanOrEqual(40);
