@@ -236,8 +236,27 @@ export class FramePipeline {
     }
   }
 
+  /**
+   * Each engine's compiled wasm, kept from its first worker: a level switch that brings the engine
+   * back instantiates it instead of compiling 13–28 MB of wasm on the cores compositing needs.
+   */
+  private readonly wasmModules = new Map<string, WebAssembly.Module>();
+
+  private wasmKey(spec: EngineSpec): string {
+    return `${spec.engine} ${spec.wasmBaseUrl}`;
+  }
+
+  private async newSegmenter(spec: EngineSpec): Promise<RemoteSegmenter> {
+    const key = this.wasmKey(spec);
+    const segmenter = await RemoteSegmenter.create(spec, this.wasmModules.get(key) ?? null);
+    if (segmenter.wasmModule && !this.wasmModules.has(key) && !this.disposed) {
+      this.wasmModules.set(key, segmenter.wasmModule);
+    }
+    return segmenter;
+  }
+
   private async createSlot(spec: EngineSpec): Promise<EngineSlot> {
-    const segmenter = await RemoteSegmenter.create(spec);
+    const segmenter = await this.newSegmenter(spec);
     if (this.disposed) {
       segmenter.dispose();
       throw new VirtualBackgroundError('invalid-state', 'stopped while the model loaded');
@@ -526,7 +545,7 @@ export class FramePipeline {
         startedAt: now,
       };
       this.trial = trial;
-      RemoteSegmenter.create(specFor(model, other, this.choice)).then(
+      this.newSegmenter(specFor(model, other, this.choice)).then(
         (candidate) => {
           if (this.trial === trial && !this.disposed) trial.candidate = candidate;
           else candidate.dispose();
@@ -800,6 +819,7 @@ export class FramePipeline {
     this.active = null;
     for (const segmenter of this.retiring) segmenter.dispose();
     this.retiring.clear();
+    this.wasmModules.clear();
     this.blurSource?.dispose();
     this.blurSource = null;
     this.releaseMaskPrograms();

@@ -34,6 +34,10 @@ export class RemoteSegmenter {
     readonly spec: EngineSpec,
     readonly info: SegmenterInfo,
     readonly loadMs: number,
+    /** The engine's compiled wasm, for the next worker of the same engine (see segmenter-worker.ts). */
+    readonly wasmModule: WebAssembly.Module | null,
+    /** Whether this worker instantiated the module it was handed instead of compiling its own. */
+    readonly wasmReused: boolean,
   ) {
     worker.addEventListener('message', (event: MessageEvent<FromSegmenter>) =>
       this.onMessage(event.data),
@@ -47,7 +51,10 @@ export class RemoteSegmenter {
   }
 
   /** Starts a worker, loads and warms the engine there. Rejects with a typed error; leaves nothing running then. */
-  static async create(spec: EngineSpec): Promise<RemoteSegmenter> {
+  static async create(
+    spec: EngineSpec,
+    wasmModule: WebAssembly.Module | null = null,
+  ): Promise<RemoteSegmenter> {
     const worker = new Worker(new URL('./segmenter-worker.ts', import.meta.url), {
       type: 'module',
       name: `vb-segmenter-${spec.engine}`,
@@ -85,11 +92,18 @@ export class RemoteSegmenter {
               ),
             );
           });
-          const message: ToSegmenter = { type: 'load', spec };
+          const message: ToSegmenter = { type: 'load', spec, wasmModule };
           worker.postMessage(message);
         },
       );
-      return new RemoteSegmenter(worker, spec, loaded.info, loaded.loadMs);
+      return new RemoteSegmenter(
+        worker,
+        spec,
+        loaded.info,
+        loaded.loadMs,
+        loaded.wasmModule,
+        loaded.wasmReused,
+      );
     } catch (error) {
       worker.terminate();
       throw error;

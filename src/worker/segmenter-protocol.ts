@@ -3,7 +3,12 @@ import type { SerializedError } from '../errors';
 import type { EngineSpec, SegmenterInfo } from './segmenter';
 
 export type ToSegmenter =
-  | { type: 'load'; spec: EngineSpec }
+  | {
+      type: 'load';
+      spec: EngineSpec;
+      /** The engine's wasm, compiled by an earlier worker: instantiated instead of compiled again. */
+      wasmModule: WebAssembly.Module | null;
+    }
   | {
       type: 'segment';
       id: number;
@@ -18,7 +23,15 @@ export type ToSegmenter =
   | { type: 'dispose' };
 
 export type FromSegmenter =
-  | { type: 'loaded'; info: SegmenterInfo; loadMs: number }
+  | {
+      type: 'loaded';
+      info: SegmenterInfo;
+      loadMs: number;
+      /** The wasm module this engine runs, for the next worker of the same engine to reuse. */
+      wasmModule: WebAssembly.Module | null;
+      /** Whether the engine runs the module it was handed rather than one it compiled. */
+      wasmReused: boolean;
+    }
   | { type: 'load-failed'; error: SerializedError }
   | {
       type: 'mask';

@@ -34,6 +34,42 @@ self.fetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =
     new TypeError(`[Segmenter] refused a request to ${url.origin}: only model and wasm origins`),
   );
 };
+/**
+ * The engine's wasm (tasks-vision's or onnxruntime's, 13 and 28 MB) is compiled once per pipeline,
+ * not once per worker: both loaders call WebAssembly.instantiateStreaming, which here instantiates
+ * a module an earlier worker compiled when the pipeline passed one, and otherwise keeps what it
+ * compiles for the 'loaded' answer. Compiling again took the CPU from compositing when a level
+ * switch brought an engine back (its compile threads ran on both cores).
+ */
+let reusableModule: WebAssembly.Module | null = null;
+let compiledModule: WebAssembly.Module | null = null;
+let moduleReused = false;
+const nativeInstantiateStreaming = WebAssembly.instantiateStreaming.bind(WebAssembly);
+WebAssembly.instantiateStreaming = async (
+  source: Response | PromiseLike<Response>,
+  imports?: WebAssembly.Imports,
+): Promise<WebAssembly.WebAssemblyInstantiatedSource> => {
+  const module = reusableModule;
+  if (module) {
+    reusableModule = null;
+    try {
+      const instance = await WebAssembly.instantiate(module, imports);
+      moduleReused = true;
+      // The loader fetched the binary already; nothing reads it now.
+      void Promise.resolve(source)
+        .then((response) => response.body?.cancel())
+        .catch(() => undefined);
+      return { module, instance };
+    } catch {
+      // Not this loader's module (its imports differ): compile what it fetched, as it asked.
+      compiledModule = null;
+    }
+  }
+  const result = await nativeInstantiateStreaming(source, imports);
+  compiledModule ??= result.module;
+  return result;
+};
+
 /** Messages run one at a time, in order: segment() may be async (onnxruntime-web). */
 let queue: Promise<void> = Promise.resolve();
 
@@ -42,11 +78,19 @@ async function load(message: Extract<ToSegmenter, { type: 'load' }>): Promise<vo
   try {
     const spec = message.spec;
     for (const u of [spec.modelUrl, spec.wasmBaseUrl]) allowedOrigins.add(new URL(u).origin);
+    reusableModule = message.wasmModule;
+    compiledModule = message.wasmModule;
     engine =
       spec.engine === 'mediapipe'
         ? await (await import('./mediapipe-segmenter')).createMediaPipeEngine(spec)
         : await (await import('./onnx-segmenter')).createOnnxEngine(spec);
-    scope.postMessage({ type: 'loaded', info: engine.info, loadMs: performance.now() - t0 });
+    scope.postMessage({
+      type: 'loaded',
+      info: engine.info,
+      loadMs: performance.now() - t0,
+      wasmModule: compiledModule,
+      wasmReused: moduleReused,
+    });
   } catch (error) {
     scope.postMessage({ type: 'load-failed', error: serializeError(error, 'model-load-failed') });
   }

@@ -31,6 +31,16 @@ test('converter: our ONNX landscape model agrees with tasks-vision on 3 frames; 
   const background = Object.values(r.general.background);
   expect(person.reduce((a, b) => a + b, 0) / person.length).toBeGreaterThan(0.9);
   expect(background.reduce((a, b) => a + b, 0) / background.length).toBeLessThan(0.1);
+  // Each engine's wasm compiled once: the second worker of each ran the first one's module (the
+  // general model's sane mask above came from onnxruntime on the reused module) and gave the
+  // same mask.
+  expect(r.reuse).toMatchObject({
+    tasksCompiled: true,
+    tasksReused: true,
+    onnxCompiled: true,
+    onnxReused: true,
+  });
+  expect(r.reuse.tasksMad).toBeLessThan(1e-4);
 });
 
 test('levels switch live fast → accurate → balanced → fast: no stall, background never raw, stats name the engine', async ({
@@ -59,7 +69,7 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
   for (const p of r.phases) {
     console.log(
       `[switch] ${p.quality}: ${p.stats.engine}/${p.stats.backend} ${p.stats.model}, switch ${Math.round(p.switchMs)} ms, ` +
-        `${p.frames} frames, max gap ${Math.round(p.maxGapMs)} ms at ${Math.round(p.maxGapAtMs)} ms, max capture gap ${Math.round(p.maxTimestampGapMs)} ms, min bg green ${p.minBackgroundGreen.toFixed(3)}, ` +
+        `${p.frames} frames, max gap ${Math.round(p.maxGapMs)} ms at ${Math.round(p.maxGapAtMs)} ms, max capture gap ${Math.round(p.maxTimestampGapMs)} ms (camera's own ${Math.round(p.maxInputGapMs)} ms, most camera frames skipped in a row ${p.maxFramesSkipped} at ${Math.round(p.maxSkipAtMs)} ms), min bg green ${p.minBackgroundGreen.toFixed(3)}, ` +
         `min person ${p.minPerson.toFixed(3)}, fps ${p.stats.fpsOut}`,
     );
   }
@@ -86,17 +96,23 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
     expect(stoppedAt - (w.closedAt as number)).toBeGreaterThan(250);
   }
   expect(r.phases[1]?.stats.backend).toMatch(/^(wasm|webgpu)$/);
+  // Output continuity, judged against the camera: the camera frames the output skipped between
+  // two of its frames (capture timestamps; arrival times on the page's busy main thread jitter
+  // too much to judge by, and a frame the starved fake camera never captured is no frame lost).
+  // The target is none skipped (two frame intervals at most). On this 2-core software-GL machine,
+  // with this page drawing both tracks back for pixel checks on the same cores, steady `fast`
+  // already skips 2–4 in a row at times (phase 0, before any switch), so a switch is held to what
+  // the same run's steady state does, plus two. Before engines loaded in their own workers a
+  // switch stalled the output for the whole load (3–10 s here: 90 frames or more).
+  const steadySkips = Math.max(1, r.phases[0]?.maxFramesSkipped ?? 0);
+  expect(steadySkips).toBeLessThanOrEqual(6);
   for (const p of r.phases) {
     expect(p.frames).toBeGreaterThanOrEqual(40);
     // Every frame: background replaced, person kept.
     expect(p.minBackgroundGreen).toBeGreaterThan(0.9);
     expect(p.minPerson).toBeGreaterThan(0.6);
-    // Output continuity in capture time (frames the output skipped show as gaps; arrival times
-    // on the page's busy main thread jitter too much to judge by). The target is two frame
-    // intervals; on this 2-core software-GL machine, with this page reading both tracks back on
-    // the same cores, switches lose 2–5 frames (95–171 ms seen; README, Limitations). Before
-    // engines loaded in their own workers, a switch stalled the output for the whole load (seconds).
-    expect(p.maxTimestampGapMs).toBeLessThan(250);
+    expect(p.maxFramesSkipped).toBeLessThanOrEqual(steadySkips + 2);
+    expect(p.maxTimestampGapMs).toBeLessThan(1000);
   }
 });
 

@@ -60,6 +60,18 @@ async function maskOf(
 export interface ConverterComparison {
   frames: Array<{ mad: number; iou: number; personShare: number }>;
   general: { person: Record<string, number>; background: Record<string, number> };
+  /**
+   * Compiled-wasm reuse: whether each engine's first worker compiled its wasm and handed the
+   * module back, whether a second worker of the engine ran that module instead of compiling, and
+   * how far the second tasks-vision worker's mask is from the first's on the same input.
+   */
+  reuse: {
+    tasksCompiled: boolean;
+    tasksReused: boolean;
+    tasksMad: number;
+    onnxCompiled: boolean;
+    onnxReused: boolean;
+  };
 }
 
 /**
@@ -73,16 +85,17 @@ export async function compareConverter(
   height: number,
 ): Promise<ConverterComparison> {
   const bitmaps = await grabFrames(3, 700);
-  const tasks = await RemoteSegmenter.create({
-    engine: 'mediapipe',
+  const tasksSpec = {
+    engine: 'mediapipe' as const,
     modelUrl: `${assets}selfie_segmenter_landscape.tflite`,
     modelName: 'selfie_segmenter_landscape.tflite',
     wasmBaseUrl: `${assets}wasm`,
     width: 256,
     height: 144,
-    delegate: 'CPU',
+    delegate: 'CPU' as const,
     foreground: [],
-  });
+  };
+  const tasks = await RemoteSegmenter.create(tasksSpec);
   const onnxBase = {
     engine: 'onnxruntime' as const,
     wasmBaseUrl: `${assets}ort/`,
@@ -102,11 +115,13 @@ export async function compareConverter(
     height: 144,
   });
   const frames: ConverterComparison['frames'] = [];
+  let firstTasksMask: Float32Array | null = null;
   try {
     // Three different inputs: frames of the moving clip, the last one mirrored as well.
     for (const [i, bitmap] of bitmaps.entries()) {
       const image = resized(bitmap, 256, 144, i === 2);
       const a = await maskOf(tasks, image, i * 100 + 1);
+      firstTasksMask ??= a;
       const b = await maskOf(converted, image, 0);
       let diff = 0;
       let inter = 0;
@@ -132,13 +147,27 @@ export async function compareConverter(
     tasks.dispose();
     converted.dispose();
   }
-  const general = await RemoteSegmenter.create({
-    ...onnxBase,
-    modelUrl: `${assets}selfie_segmentation.onnx`,
-    modelName: 'selfie_segmentation.onnx',
-    width: 256,
-    height: 256,
-  });
+  // A second worker of each engine, handed the module the first one compiled, as the pipeline
+  // does on a switch that brings an engine back.
+  const tasksAgain = await RemoteSegmenter.create(tasksSpec, tasks.wasmModule);
+  let tasksMad = 1;
+  try {
+    const again = await maskOf(tasksAgain, resized(bitmaps[0] as ImageBitmap, 256, 144), 1);
+    const first = firstTasksMask ?? new Float32Array(again.length);
+    tasksMad = again.reduce((sum, v, k) => sum + Math.abs(v - (first[k] ?? 0)), 0) / again.length;
+  } finally {
+    tasksAgain.dispose();
+  }
+  const general = await RemoteSegmenter.create(
+    {
+      ...onnxBase,
+      modelUrl: `${assets}selfie_segmentation.onnx`,
+      modelName: 'selfie_segmentation.onnx',
+      width: 256,
+      height: 256,
+    },
+    converted.wasmModule,
+  );
   const person: Record<string, number> = {};
   const background: Record<string, number> = {};
   try {
@@ -163,7 +192,14 @@ export async function compareConverter(
     general.dispose();
   }
   for (const b of bitmaps) b.close();
-  return { frames, general: { person, background } };
+  const reuse = {
+    tasksCompiled: tasks.wasmModule !== null && !tasks.wasmReused,
+    tasksReused: tasksAgain.wasmReused,
+    tasksMad,
+    onnxCompiled: converted.wasmModule !== null && !converted.wasmReused,
+    onnxReused: general.wasmReused,
+  };
+  return { frames, general: { person, background }, reuse };
 }
 
 export interface SwitchRun {
@@ -186,6 +222,15 @@ export interface SwitchRun {
     maxTimestampGapMs: number;
     /** When the longest arrival gap ended, ms after update() was called. */
     maxGapAtMs: number;
+    /** Largest capture-time gap in the camera track itself over the phase (a starved capture). */
+    maxInputGapMs: number;
+    /**
+     * Most camera frames in a row that the output skipped: camera frames captured between two
+     * consecutive output frames. A gap the camera itself left (a starved capture) counts nothing.
+     */
+    maxFramesSkipped: number;
+    /** Where that run ended: capture-time ms after the last output frame before update() resolved. */
+    maxSkipAtMs: number;
   }>;
   unmatched: number;
 }
@@ -223,6 +268,14 @@ export async function runQualitySwitches(
     maxGapMs: number;
     maxTimestampGapMs: number;
     maxGapAtMs: number;
+    /** Largest capture-time gap in the camera track itself over the phase (a starved capture). */
+    maxInputGapMs: number;
+    maxFramesSkipped: number;
+    /** Where that run of skipped frames ended, capture-time ms after the last output frame before update() resolved. */
+    maxSkipAtMs: number;
+    resolvedTs: number;
+    /** Capture timestamps of the phase's output frames, in order. */
+    outputTimestamps: number[];
     startedAt: number;
   }
   const phases: Phase[] = [];
@@ -230,7 +283,14 @@ export async function runQualitySwitches(
   let current: Phase | null = null;
   let lastArrival = 0;
   let seen = 0;
+  let lastInputTs = 0;
+  const inputTimestamps: number[] = [];
   const inputTap = tapTrack(cam.clone(), regions, (ts, crops) => {
+    if (current && lastInputTs) {
+      current.maxInputGapMs = Math.max(current.maxInputGapMs, (ts - lastInputTs) / 1000);
+    }
+    lastInputTs = ts;
+    inputTimestamps.push(ts);
     inputs.set(ts, crops);
     if (inputs.size > 90) inputs.delete(inputs.keys().next().value as number);
   });
@@ -248,6 +308,7 @@ export async function runQualitySwitches(
       phase.maxGapAtMs = now - phase.startedAt;
     }
     phase.maxTimestampGapMs = Math.max(phase.maxTimestampGapMs, tsGap);
+    phase.outputTimestamps.push(ts);
     let inp = inputs.get(ts);
     if (!inp) for (const [t, c] of inputs) if (Math.abs(t - ts) <= 500) inp = c;
     if (!inp) {
@@ -291,6 +352,11 @@ export async function runQualitySwitches(
     maxGapMs: 0,
     maxTimestampGapMs: 0,
     maxGapAtMs: 0,
+    maxInputGapMs: 0,
+    maxFramesSkipped: 0,
+    maxSkipAtMs: 0,
+    resolvedTs: 0,
+    outputTimestamps: [],
     startedAt: performance.now(),
   });
   try {
@@ -308,6 +374,7 @@ export async function runQualitySwitches(
         const t0 = performance.now();
         await vb.update({ quality });
         phase.switchMs = performance.now() - t0;
+        phase.resolvedTs = lastTs;
       } else {
         current = phase;
       }
@@ -323,8 +390,27 @@ export async function runQualitySwitches(
     await vb.stop();
     cam.stop();
   }
+  for (const p of phases) {
+    // Camera frames strictly between consecutive output frames: both lists are in capture order.
+    let k = 0;
+    for (let i = 1; i < p.outputTimestamps.length; i++) {
+      const from = p.outputTimestamps[i - 1] as number;
+      const to = p.outputTimestamps[i] as number;
+      while (k < inputTimestamps.length && (inputTimestamps[k] as number) <= from) k++;
+      let skipped = 0;
+      while (k + skipped < inputTimestamps.length && (inputTimestamps[k + skipped] as number) < to)
+        skipped++;
+      if (skipped > p.maxFramesSkipped) {
+        p.maxFramesSkipped = skipped;
+        p.maxSkipAtMs = (to - p.resolvedTs) / 1000;
+      }
+    }
+  }
   return {
-    phases: phases.map((p) => ({ ...p, stats: p.stats as ProcessorStats })),
+    phases: phases.map(({ outputTimestamps: _, startedAt: __, resolvedTs: ___, ...p }) => ({
+      ...p,
+      stats: p.stats as ProcessorStats,
+    })),
     unmatched,
   };
 }
