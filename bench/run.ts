@@ -8,9 +8,12 @@
  * main-thread stalls that long tasks miss. Then a soak: ours at fast/blur for --soak seconds,
  * latency p95 per 30 s window. Prints tables and writes JSON.
  *
- * Options: --seconds N (per row, default 10), --soak N (default 120; 0 skips), --quick (3 s, ours
+ * Options: --seconds N (per row, default 10), --warmup N (seconds each row runs before its span
+ * starts, default 5, the same for every processor: a row reads the steady state, and start-up has
+ * its own column), --soak N (default 120; 0 skips), --quick (3 s, ours
  * at fast/blur and livekit with its default delegate only, no soak: the test suite's smoke run),
- * --out FILE. Nothing may leave the machine: every non-local request is aborted, counted, and fails
+ * --levels fast,accurate (only our rows at those levels: no livekit rows, no soak unless --soak
+ * is given; for comparing a change at one level), --out FILE. Nothing may leave the machine: every non-local request is aborted, counted, and fails
  * the run.
  */
 import { execFileSync } from 'node:child_process';
@@ -299,7 +302,15 @@ const ratio = (a: number | undefined, b: number | undefined) =>
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const seconds = Number(arg('--seconds') ?? (quick ? 3 : 10));
-  const soakSeconds = Number(arg('--soak') ?? (quick ? 0 : 120));
+  const warmupS = Number(arg('--warmup') ?? (quick ? 1.5 : 5));
+  if (!(warmupS >= 0)) throw new Error('--warmup must be ≥ 0');
+  const settleMs = warmupS * 1000;
+  const levels = arg('--levels')?.split(',') as Quality[] | undefined;
+  for (const level of levels ?? []) {
+    if (!['fast', 'balanced', 'accurate'].includes(level))
+      throw new Error(`--levels: no level ${level}`);
+  }
+  const soakSeconds = Number(arg('--soak') ?? (quick || levels ? 0 : 120));
   if (!(seconds > 0) || !(soakSeconds >= 0)) throw new Error('--seconds must be > 0, --soak ≥ 0');
   // 30 s windows; a shorter soak (a trial run) still gets two to compare.
   const soakWindowS = Math.min(30, soakSeconds / 2);
@@ -325,12 +336,24 @@ async function main(): Promise<void> {
   const chromiumVersion = browser.version();
 
   const blur: Background = { kind: 'blur', radius: 14 };
-  const configs: Config[] = [
-    // The rows the comparison rests on go first, back to back, so they share the machine's load.
-    { processor: 'ours', label: 'blur', quality: 'fast', background: blur },
-    { processor: 'livekit', label: 'blur' },
-  ];
-  if (!quick) {
+  const configs: Config[] = levels
+    ? []
+    : [
+        // The rows the comparison rests on go first, back to back, so they share the machine's load.
+        { processor: 'ours', label: 'blur', quality: 'fast', background: blur },
+        { processor: 'livekit', label: 'blur' },
+      ];
+  if (levels) {
+    for (const quality of levels) {
+      configs.push({ processor: 'ours', label: 'blur', quality, background: blur });
+      configs.push({
+        processor: 'ours',
+        label: 'colour',
+        quality,
+        background: { kind: 'color', color: '#2a6' },
+      });
+    }
+  } else if (!quick) {
     configs.push({ processor: 'livekit', label: 'blur', delegate: 'CPU' });
     const more: Array<[string, Background]> = [
       ['blur', blur],
@@ -369,7 +392,7 @@ async function main(): Promise<void> {
       const page = await open();
       if (c.processor === 'ours') {
         const r: PerformanceResult = await page.evaluate(
-          async ({ seconds, quality, background }) => {
+          async ({ seconds, quality, background, settleMs }) => {
             const url = '/test/browser/page/harness.ts';
             const h = (await import(url)) as typeof import('../test/browser/page/harness');
             // Each row measures its level: adaptive quality would step a slow one down mid-row.
@@ -378,21 +401,27 @@ async function main(): Promise<void> {
               quality,
               background,
               { adaptive: false },
-              { external: true },
+              { external: true, settleMs },
             );
           },
-          { seconds, quality: c.quality as Quality, background: c.background as Background },
+          {
+            seconds,
+            quality: c.quality as Quality,
+            background: c.background as Background,
+            settleMs,
+          },
         );
         rows.push(oursRow(c, r, seconds));
       } else {
         const r: LivekitResult = await page.evaluate(
-          async ({ seconds, options }) => {
+          async ({ seconds, options, settleMs }) => {
             const url = '/test/browser/page/livekit.ts';
             const lk = (await import(url)) as typeof import('../test/browser/page/livekit');
-            return lk.measureLivekit(seconds, options);
+            return lk.measureLivekit(seconds, options, { settleMs });
           },
           {
             seconds,
+            settleMs,
             options: {
               assets: LIVEKIT_ASSETS,
               ...(c.delegate ? { delegate: c.delegate } : {}),
@@ -413,7 +442,7 @@ async function main(): Promise<void> {
       running = 'soak';
       const page = await open();
       const r: PerformanceResult = await page.evaluate(
-        async ({ seconds, windowS }) => {
+        async ({ seconds, windowS, settleMs }) => {
           const url = '/test/browser/page/harness.ts';
           const h = (await import(url)) as typeof import('../test/browser/page/harness');
           return h.measurePerformance(
@@ -421,10 +450,10 @@ async function main(): Promise<void> {
             'fast',
             { kind: 'blur', radius: 14 },
             { adaptive: false },
-            { external: true, windowS },
+            { external: true, windowS, settleMs },
           );
         },
-        { seconds: soakSeconds, windowS: soakWindowS },
+        { seconds: soakSeconds, windowS: soakWindowS, settleMs },
       );
       await page.close();
       const windows = (r.external as ExternalMeasurement).windows ?? [];
@@ -457,6 +486,9 @@ async function main(): Promise<void> {
     ...rows.filter((r) => r.processor === 'ours'),
     ...rows.filter((r) => r.processor === 'livekit'),
   ];
+  console.log(
+    `\nEach row: ${seconds} s measured after ${warmupS} s of running (start-up: its own column).\n`,
+  );
   console.log(
     table(
       [
@@ -549,6 +581,7 @@ async function main(): Promise<void> {
       {
         date: new Date().toISOString(),
         seconds,
+        warmupSeconds: warmupS,
         input: { width: fixture.width, height: fixture.height, fps: fixture.fps },
         chromium: chromiumVersion,
         commit: commit(),

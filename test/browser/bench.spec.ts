@@ -6,6 +6,7 @@ import { expect, test } from '@playwright/test';
 
 interface BenchResult {
   seconds: number;
+  warmupSeconds: number;
   input: { width: number; height: number; fps: number };
   rows: Array<Record<string, unknown>>;
   comparison: Record<string, unknown>;
@@ -46,6 +47,7 @@ test('npm run bench -- --quick writes a well-formed results file', () => {
   expect(run.stdout).toContain('| processor | quality | background |');
   const result = JSON.parse(readFileSync(out, 'utf8')) as BenchResult;
   expect(result.input).toEqual({ width: 1280, height: 720, fps: 30 });
+  expect(result.warmupSeconds).toBe(1.5); // --quick keeps the tests' settling time
 
   const ours = result.rows.filter((r) => r.processor === 'ours');
   const livekit = result.rows.filter((r) => r.processor === 'livekit');

@@ -91,7 +91,7 @@ export async function measureLivekit(
     const startMs = performance.now() - t0;
     const out = processor.processedTrack;
     if (!out) throw new Error('livekit processor has no processedTrack after init()');
-    await sleep(1500); // the same settling time ours gets
+    await sleep(measure.settleMs ?? 1500); // the same settling time ours gets
     const m = await measureOutput(cam, out, seconds, {
       ...measure,
       external: true,
