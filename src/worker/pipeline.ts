@@ -7,7 +7,7 @@ import type { RenderTarget } from '../gl/gl-utils';
 import { createMaskStage, type MaskStage, prewarmMaskPrograms } from '../gl/mask-stage';
 import { createOutputStage } from '../gl/output-stage';
 import type { Picture } from '../gl/picture';
-import { LEVELS, type LevelModel } from '../levels';
+import { LEVELS, type LevelConfig, type LevelModel } from '../levels';
 import { DEFAULT_BLUR_RADIUS } from '../options';
 import type { BackgroundPayload, WorkerSettings } from '../protocol';
 import type { BackendChoice, ProcessorStats, Quality } from '../types';
@@ -255,15 +255,23 @@ export class FramePipeline {
     return segmenter;
   }
 
+  /** The downscale stage warmUp() drew with, until the first engine slot of its size takes it. */
+  private spareDownscale: DownscaleStage | null = null;
+
   private async createSlot(spec: EngineSpec): Promise<EngineSlot> {
     const segmenter = await this.newSegmenter(spec);
     if (this.disposed) {
       segmenter.dispose();
       throw new VirtualBackgroundError('invalid-state', 'stopped while the model loaded');
     }
+    // The stage warmUp() drew with, if it fits: a new one would start cold (its program too,
+    // had no one else held it).
+    const spare = this.spareDownscale;
+    const reuse = spare?.width === spec.width && spare.height === spec.height;
+    if (reuse) this.spareDownscale = null;
     return {
       segmenter,
-      downscale: createDownscaleStage(this.gl, spec.width, spec.height),
+      downscale: reuse ? spare : createDownscaleStage(this.gl, spec.width, spec.height),
       mask: createMaskStage(this.gl, spec.width, spec.height),
       ready: null,
       request: null,
@@ -480,6 +488,113 @@ export class FramePipeline {
     return true;
   }
 
+  /** The background for this frame and the output frame (null into a canvas sink). */
+  private async composeOutput(
+    picture: Picture,
+    small: RenderTarget,
+    maskTexture: WebGLTexture,
+    maskBaseWidth: number,
+    level: LevelConfig,
+    kind: string,
+    outputPath: 'texture' | 'planes',
+    frame: VideoFrame,
+  ) {
+    const bg =
+      kind === 'blur'
+        ? {
+            kind: 'blur' as const,
+            texture: this.blur.render(
+              this.blurPicture(picture, small),
+              picture.height,
+              maskTexture,
+              this.blurRadius,
+              outputPath === 'planes' ? picture.conversion : null,
+            ),
+          }
+        : kind === 'color'
+          ? { kind: 'color' as const, rgba: this.colour }
+          : ((await this.background?.prepare()) ?? { kind: 'color' as const, rgba: this.colour });
+
+    // Passthrough into a canvas sink: a mask edge below zero makes every pixel person.
+    const edge: [number, number] = kind === 'none' ? [-1, 0] : level.edge;
+    let out: VideoFrame | null = null;
+    if (outputPath === 'planes') {
+      const maskWidth = maskBaseWidth * Math.max(1, level.mask.refineScale);
+      out = this.output.render(
+        picture,
+        maskTexture,
+        bg,
+        edge,
+        maskWidth,
+        frame.timestamp,
+        frame.duration,
+      );
+    } else {
+      if (this.canvas.width !== picture.width || this.canvas.height !== picture.height) {
+        this.canvas.width = picture.width;
+        this.canvas.height = picture.height;
+      }
+      this.composite.render(picture, maskTexture, bg, edge, true);
+      if (!this.canvasSink) {
+        const init: VideoFrameInit = { timestamp: frame.timestamp };
+        if (frame.duration !== null) init.duration = frame.duration;
+        out = new VideoFrame(this.canvas, init);
+      }
+    }
+    return { out, bg };
+  }
+
+  /**
+   * Runs one camera frame through every GL pass the first output frames take — each input path the
+   * probe will try, the level's downscale and mask passes, the background and the output — and
+   * discards the results. On software GL the first draw of a program compiles it for that draw's
+   * state (SwiftShader JITs per state): without this the first output frame took about 470 ms
+   * here and the probe's first texture-path frame about 230 ms. The worker runs it on the
+   * camera's first frame while the model loads in its own worker, so the two costs overlap. The
+   * caller keeps `frame`. Each path's time counts as the probe's first sample, the one it drops.
+   */
+  async warmUp(frame: VideoFrame): Promise<void> {
+    const kind = this.background?.kind ?? 'none';
+    if (kind === 'none' || this.canvasSink || this.disposed) return;
+    const forced = this.probe.choice;
+    const paths: Array<'planes' | 'texture'> = forced
+      ? [forced]
+      : canUploadPlanes(frame.format)
+        ? ['planes', 'texture']
+        : ['texture'];
+    const model = this.modelFor(this.quality);
+    const level = LEVELS[this.quality];
+    this.spareDownscale?.dispose();
+    const downscale = createDownscaleStage(this.gl, model.width, model.height);
+    this.spareDownscale = downscale;
+    const mask = createMaskStage(this.gl, model.width, model.height);
+    const zeros = new Float32Array(model.width * model.height);
+    try {
+      for (const path of paths) {
+        const t0 = performance.now();
+        const picture = await this.input.upload(frame, path);
+        const small = downscale.render(picture);
+        downscale.read();
+        mask.update(zeros, picture, small, level.mask);
+        const outputPath = this.settings.outputPath === 'auto' ? path : this.settings.outputPath;
+        const { out } = await this.composeOutput(
+          picture,
+          small,
+          mask.output(),
+          downscale.width,
+          level,
+          kind,
+          outputPath,
+          frame,
+        );
+        if (out) this.ledger.close(this.ledger.adopt(out));
+        if (!forced) this.probe.record(path, performance.now() - t0);
+      }
+    } finally {
+      mask.dispose();
+    }
+  }
+
   /** The engine that is loading for a level switch gets frames until it has its first mask. */
   private feedPending(picture: Picture): void {
     const pending = this.pending;
@@ -682,50 +797,16 @@ export class FramePipeline {
     }
     if (!slot.mask.hasMask) this.framesWithoutMask++;
     // Before the first mask the mask stage holds zeros: the output is background only.
-    const maskTexture = slot.mask.output();
-
-    const bg =
-      kind === 'blur'
-        ? {
-            kind: 'blur' as const,
-            texture: this.blur.render(
-              this.blurPicture(picture, small),
-              picture.height,
-              maskTexture,
-              this.blurRadius,
-              outputPath === 'planes' ? picture.conversion : null,
-            ),
-          }
-        : kind === 'color'
-          ? { kind: 'color' as const, rgba: this.colour }
-          : ((await this.background?.prepare()) ?? { kind: 'color' as const, rgba: this.colour });
-
-    // Passthrough into a canvas sink: a mask edge below zero makes every pixel person.
-    const edge: [number, number] = kind === 'none' ? [-1, 0] : level.edge;
-    let out: VideoFrame | null = null;
-    if (outputPath === 'planes') {
-      const maskWidth = slot.downscale.width * Math.max(1, level.mask.refineScale);
-      out = this.output.render(
-        picture,
-        maskTexture,
-        bg,
-        edge,
-        maskWidth,
-        frame.timestamp,
-        frame.duration,
-      );
-    } else {
-      if (this.canvas.width !== picture.width || this.canvas.height !== picture.height) {
-        this.canvas.width = picture.width;
-        this.canvas.height = picture.height;
-      }
-      this.composite.render(picture, maskTexture, bg, edge, true);
-      if (!this.canvasSink) {
-        const init: VideoFrameInit = { timestamp: frame.timestamp };
-        if (frame.duration !== null) init.duration = frame.duration;
-        out = new VideoFrame(this.canvas, init);
-      }
-    }
+    const { out, bg } = await this.composeOutput(
+      picture,
+      small,
+      slot.mask.output(),
+      slot.downscale.width,
+      level,
+      kind,
+      outputPath,
+      frame,
+    );
     this.warmPending(picture, bg, outputPath);
     // No per-frame getError(): it is a synchronous round trip to the GPU process; context loss
     // arrives as the 'webglcontextlost' event and is checked at the top of process().
@@ -822,6 +903,8 @@ export class FramePipeline {
     this.wasmModules.clear();
     this.blurSource?.dispose();
     this.blurSource = null;
+    this.spareDownscale?.dispose();
+    this.spareDownscale = null;
     this.releaseMaskPrograms();
     this.output.dispose();
     this.composite.dispose();

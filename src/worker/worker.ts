@@ -73,6 +73,38 @@ async function drainStale(readable: ReadableStream<VideoFrame>): Promise<void> {
   }
 }
 
+/**
+ * While the model loads in its own worker, the camera's first frame goes once through every GL
+ * pass (FramePipeline.warmUp), so the first output frames do not pay for compiling them. Gives up
+ * when the model is ready before a frame came; a warm-up that fails leaves the frames to report it.
+ */
+async function warmUpOnFirstFrame(
+  readable: ReadableStream<VideoFrame>,
+  p: FramePipeline,
+  load: Promise<void>,
+): Promise<void> {
+  const reader = readable.getReader();
+  try {
+    const loaded = load.then(
+      () => null,
+      () => null,
+    );
+    const first = await Promise.race([reader.read(), loaded]);
+    if (!first || first.done) return;
+    const frame = ledger.adopt(first.value);
+    try {
+      await p.warmUp(frame);
+    } catch {
+      // The same passes run on every frame: a real failure reports itself there.
+    } finally {
+      ledger.close(frame);
+    }
+  } finally {
+    // A read still pending (the model won the race) is rejected here; its frame stays queued.
+    reader.releaseLock();
+  }
+}
+
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const outputCanvas = message.io.kind === 'canvas' ? message.io.canvas : null;
   const p = new FramePipeline(message.settings, ledger, message.frameRate, report, outputCanvas);
@@ -81,7 +113,13 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
     post({ type: 'backend', key, backend, measuredMs });
   pipeline = p;
   await p.setBackground(message.background);
-  await p.loadSegmenter();
+  const load = p.loadSegmenter();
+  if (message.io.kind === 'streams') {
+    // Rejections surface at `await load` below; this only keeps the race from reporting one early.
+    load.catch(() => undefined);
+    await warmUpOnFirstFrame(message.io.readable, p, load);
+  }
+  await load;
   abort = new AbortController();
   const { readable, writable } = openIo(message);
   if (message.io.kind === 'streams') await drainStale(readable);

@@ -102,6 +102,28 @@ describe('PathProbe', () => {
     expect(probe.choice).toBe('texture');
   });
 
+  it('stops early when one path is over 4x slower on every kept sample', () => {
+    const probe = new PathProbe(null, 4);
+    // The warm-up samples (first of each) do not count; then planes 3 ms against texture 200 ms.
+    const planes = [50, 3, 3, 3];
+    const texture = [900, 200, 200, 200];
+    const used = drive(probe, (p, n) => (p === 'planes' ? planes[n] : texture[n]) ?? 0, 6);
+    expect(used).toEqual(['planes', 'texture', 'planes', 'texture', 'planes', 'planes']);
+    expect(probe.choice).toBe('planes');
+    expect(probe.measurements().texture).toHaveLength(2);
+  });
+
+  it('and the other way round; a gap under 4x waits for the full sample', () => {
+    const fast = new PathProbe(null, 4);
+    drive(fast, (p, n) => (p === 'planes' ? [80, 90][n] : [80, 10][n]) ?? 0, 4);
+    expect(fast.choice).toBe('texture');
+    const close = new PathProbe(null, 4);
+    drive(close, (p) => (p === 'planes' ? 30 : 10), 4);
+    expect(close.choice).toBeNull();
+    drive(close, (p) => (p === 'planes' ? 30 : 10), 4);
+    expect(close.choice).toBe('texture');
+  });
+
   it('measurements returns copies', () => {
     const probe = new PathProbe(null, 4);
     probe.record('planes', 3);

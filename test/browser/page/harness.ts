@@ -46,6 +46,13 @@ export function tapTrack(
       const { value: frame, done } = await reader.read();
       if (done || !frame) return;
       try {
+        if (regions.length === 0) {
+          // Nothing to crop: a tap that only counts frames reads no pixels back (a first
+          // drawImage of a 1280x720 frame would add its own cost to the arrival it reports).
+          frames++;
+          onFrame(frame.timestamp, new Map());
+          continue;
+        }
         if (
           !canvas ||
           canvas.width !== frame.displayWidth ||
