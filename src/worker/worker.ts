@@ -97,7 +97,8 @@ async function warmUpOnFirstFrame(
     } catch {
       // The same passes run on every frame: a real failure reports itself there.
     } finally {
-      ledger.close(frame);
+      // stop() during the warm-up closed it already (closeAll).
+      if (ledger.owns(frame)) ledger.close(frame);
     }
   } finally {
     // A read still pending (the model won the race) is rejected here; its frame stays queued.
