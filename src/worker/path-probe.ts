@@ -2,20 +2,35 @@ export type Path = 'texture' | 'planes';
 
 /** How many times slower than the other on every kept sample a path must be to lose at once. */
 const CLEAR_FACTOR = 4;
+/** Frames the chosen path runs before the one second look at the choice. */
+const RECHECK_FRAMES = 30;
+/** How many times the other path's probe median the chosen one's must reach to be given up. */
+const RECHECK_FACTOR = 3;
+
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.POSITIVE_INFINITY;
+};
 
 /**
  * 'auto' frame-path choice: try each path on a few real frames, keep the cheaper (median ms), or
- * stop early when one path is clearly the slower.
+ * stop early when one path is clearly the slower. The probe runs at start, when the model load and
+ * the warm-up share the CPU, so the choice gets one second look: after RECHECK_FRAMES frames on
+ * the chosen path, a median RECHECK_FACTOR times the other path's hands the choice over, for good
+ * (once, here, a noisy start picked `texture` on SwiftShader: 6.4 fps instead of about 25).
  */
 export class PathProbe {
   private readonly samples: Record<Path, number[]> = { planes: [], texture: [] };
   private decided: Path | null;
+  /** The chosen path's times after the decision, until the second look; null once it is done. */
+  private afterDecision: number[] | null = [];
 
   constructor(
     forced: Path | null,
     private readonly perPath = 4,
   ) {
     this.decided = forced;
+    if (forced) this.afterDecision = null;
   }
 
   get choice(): Path | null {
@@ -29,7 +44,10 @@ export class PathProbe {
   }
 
   record(path: Path, ms: number): void {
-    if (this.decided) return;
+    if (this.decided) {
+      this.recheck(path, ms);
+      return;
+    }
     this.samples[path].push(ms);
     // The first sample of each path pays for allocation and shader warm-up; leave it out.
     const planes = this.samples.planes.slice(1);
@@ -42,11 +60,21 @@ export class PathProbe {
     if (clearly(planes, texture)) this.decided = 'planes';
     else if (clearly(texture, planes)) this.decided = 'texture';
     else if (planes.length >= this.perPath - 1 && texture.length >= this.perPath - 1) {
-      const median = (v: number[]) => {
-        const s = [...v].sort((a, b) => a - b);
-        return s[Math.floor(s.length / 2)] ?? Number.POSITIVE_INFINITY;
-      };
       this.decided = median(planes) <= median(texture) ? 'planes' : 'texture';
+    }
+  }
+
+  private recheck(path: Path, ms: number): void {
+    const after = this.afterDecision;
+    const chosen = this.decided;
+    if (!after || !chosen || path !== chosen) return;
+    after.push(ms);
+    if (after.length < RECHECK_FRAMES) return;
+    this.afterDecision = null;
+    const other: Path = chosen === 'planes' ? 'texture' : 'planes';
+    const otherSamples = this.samples[other].slice(1);
+    if (otherSamples.length > 0 && median(after) > RECHECK_FACTOR * median(otherSamples)) {
+      this.decided = other;
     }
   }
 

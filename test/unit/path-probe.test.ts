@@ -124,6 +124,38 @@ describe('PathProbe', () => {
     expect(close.choice).toBe('texture');
   });
 
+  it('takes one second look after 30 frames: a chosen path 3x slower than the other gives way, for good', () => {
+    const probe = new PathProbe(null, 4);
+    // A noisy start: texture looks slightly cheaper (10 against 12 ms) and wins.
+    const planes = [50, 12, 12, 12];
+    const texture = [60, 10, 10, 10];
+    drive(probe, (p, n) => (p === 'planes' ? planes[n] : texture[n]) ?? 0, 8);
+    expect(probe.choice).toBe('texture');
+    // Then texture runs at 140 ms a frame: over 3x planes' 12.
+    const steady = drive(probe, (p) => (p === 'texture' ? 140 : 20), 30);
+    expect(steady.every((p) => p === 'texture')).toBe(true);
+    expect(probe.choice).toBe('planes');
+    // No third look: planes stays even when it turns slow.
+    const after = drive(probe, (p) => (p === 'planes' ? 500 : 1), 60);
+    expect(after.every((p) => p === 'planes')).toBe(true);
+  });
+
+  it('keeps a chosen path under 3x the other at the second look', () => {
+    const probe = new PathProbe(null, 4);
+    drive(probe, (p, n) => (p === 'planes' ? [50, 12, 12, 12][n] : [60, 10, 10, 10][n]) ?? 0, 8);
+    expect(probe.choice).toBe('texture');
+    drive(probe, () => 30, 30);
+    expect(probe.choice).toBe('texture');
+    drive(probe, () => 1000, 60);
+    expect(probe.choice).toBe('texture');
+  });
+
+  it('a forced path is never looked at again', () => {
+    const probe = new PathProbe('texture');
+    drive(probe, (p) => (p === 'texture' ? 1000 : 1), 60);
+    expect(probe.choice).toBe('texture');
+  });
+
   it('measurements returns copies', () => {
     const probe = new PathProbe(null, 4);
     probe.record('planes', 3);
