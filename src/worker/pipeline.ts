@@ -488,6 +488,12 @@ export class FramePipeline {
     return true;
   }
 
+  /** The output side of a frame that came in by `path`. */
+  private outputPathFor(path: 'texture' | 'planes'): 'texture' | 'planes' {
+    if (this.canvasSink) return 'texture';
+    return this.settings.outputPath === 'auto' ? path : this.settings.outputPath;
+  }
+
   /** The background for this frame and the output frame (null into a canvas sink). */
   private async composeOutput(
     picture: Picture,
@@ -576,7 +582,7 @@ export class FramePipeline {
         const small = downscale.render(picture);
         downscale.read();
         mask.update(zeros, picture, small, level.mask);
-        const outputPath = this.settings.outputPath === 'auto' ? path : this.settings.outputPath;
+        const outputPath = this.outputPathFor(path);
         const { out } = await this.composeOutput(
           picture,
           small,
@@ -752,11 +758,7 @@ export class FramePipeline {
     if (!slot) throw new VirtualBackgroundError('invalid-state', 'no segmenter loaded');
     const start = performance.now();
     const path = canUploadPlanes(frame.format) ? this.probe.next() : 'texture';
-    const outputPath = this.canvasSink
-      ? 'texture'
-      : this.settings.outputPath === 'auto'
-        ? path
-        : this.settings.outputPath;
+    const outputPath = this.outputPathFor(path);
     const picture = await this.input.upload(frame, path);
 
     let waitedMs = 0;

@@ -55,6 +55,7 @@ WebAssembly.instantiateStreaming = async (
     try {
       const instance = await WebAssembly.instantiate(module, imports);
       moduleReused = true;
+      compiledModule = module;
       // The loader fetched the binary already; nothing reads it now.
       void Promise.resolve(source)
         .then((response) => response.body?.cancel())
@@ -62,7 +63,6 @@ WebAssembly.instantiateStreaming = async (
       return { module, instance };
     } catch {
       // Not this loader's module (its imports differ): compile what it fetched, as it asked.
-      compiledModule = null;
     }
   }
   const result = await nativeInstantiateStreaming(source, imports);
@@ -79,7 +79,6 @@ async function load(message: Extract<ToSegmenter, { type: 'load' }>): Promise<vo
     const spec = message.spec;
     for (const u of [spec.modelUrl, spec.wasmBaseUrl]) allowedOrigins.add(new URL(u).origin);
     reusableModule = message.wasmModule;
-    compiledModule = message.wasmModule;
     engine =
       spec.engine === 'mediapipe'
         ? await (await import('./mediapipe-segmenter')).createMediaPipeEngine(spec)

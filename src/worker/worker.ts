@@ -115,11 +115,8 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   pipeline = p;
   await p.setBackground(message.background);
   const load = p.loadSegmenter();
-  if (message.io.kind === 'streams') {
-    // Rejections surface at `await load` below; this only keeps the race from reporting one early.
-    load.catch(() => undefined);
-    await warmUpOnFirstFrame(message.io.readable, p, load);
-  }
+  // A load that fails surfaces at `await load` below (the warm-up only races it).
+  if (message.io.kind === 'streams') await warmUpOnFirstFrame(message.io.readable, p, load);
   await load;
   abort = new AbortController();
   const { readable, writable } = openIo(message);

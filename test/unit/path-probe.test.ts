@@ -17,6 +17,11 @@ function drive(
   return used;
 }
 
+/** Per-path cost lists: the nth frame on a path costs that list's nth entry. */
+function listed(planes: number[], texture: number[]): (path: Path, nth: number) => number {
+  return (path, nth) => (path === 'planes' ? planes[nth] : texture[nth]) ?? 0;
+}
+
 describe('PathProbe', () => {
   it.each(['planes', 'texture'] as const)('with a forced path (%s) never changes', (forced) => {
     const probe = new PathProbe(forced);
@@ -82,7 +87,7 @@ describe('PathProbe', () => {
     // Counting the warm-up sample would make planes' median 8 and hand the win to texture.
     const planes = [500, 3, 3, 8];
     const texture = [5, 5, 5, 5];
-    drive(probe, (p, n) => (p === 'planes' ? planes[n] : texture[n]) ?? 0, 8);
+    drive(probe, listed(planes, texture), 8);
     expect(probe.choice).toBe('planes');
   });
 
@@ -90,7 +95,7 @@ describe('PathProbe', () => {
     const probe = new PathProbe(null, 4);
     const planes = [5, 5, 5, 5];
     const texture = [900, 2, 2, 7];
-    drive(probe, (p, n) => (p === 'planes' ? planes[n] : texture[n]) ?? 0, 8);
+    drive(probe, listed(planes, texture), 8);
     expect(probe.choice).toBe('texture');
   });
 
@@ -98,7 +103,7 @@ describe('PathProbe', () => {
     const probe = new PathProbe(null, 4);
     const texture = [1, 2, 2, 200];
     const planes = [1, 4, 4, 4];
-    drive(probe, (p, n) => (p === 'planes' ? planes[n] : texture[n]) ?? 0, 8);
+    drive(probe, listed(planes, texture), 8);
     expect(probe.choice).toBe('texture');
   });
 
@@ -107,7 +112,7 @@ describe('PathProbe', () => {
     // The warm-up samples (first of each) do not count; then planes 3 ms against texture 200 ms.
     const planes = [50, 3, 3, 3];
     const texture = [900, 200, 200, 200];
-    const used = drive(probe, (p, n) => (p === 'planes' ? planes[n] : texture[n]) ?? 0, 6);
+    const used = drive(probe, listed(planes, texture), 6);
     expect(used).toEqual(['planes', 'texture', 'planes', 'texture', 'planes', 'planes']);
     expect(probe.choice).toBe('planes');
     expect(probe.measurements().texture).toHaveLength(2);
@@ -115,7 +120,7 @@ describe('PathProbe', () => {
 
   it('and the other way round; a gap under 4x waits for the full sample', () => {
     const fast = new PathProbe(null, 4);
-    drive(fast, (p, n) => (p === 'planes' ? [80, 90][n] : [80, 10][n]) ?? 0, 4);
+    drive(fast, listed([80, 90], [80, 10]), 4);
     expect(fast.choice).toBe('texture');
     const close = new PathProbe(null, 4);
     drive(close, (p) => (p === 'planes' ? 30 : 10), 4);
@@ -129,7 +134,7 @@ describe('PathProbe', () => {
     // A noisy start: texture looks slightly cheaper (10 against 12 ms) and wins.
     const planes = [50, 12, 12, 12];
     const texture = [60, 10, 10, 10];
-    drive(probe, (p, n) => (p === 'planes' ? planes[n] : texture[n]) ?? 0, 8);
+    drive(probe, listed(planes, texture), 8);
     expect(probe.choice).toBe('texture');
     // Then texture runs at 140 ms a frame: over 3x planes' 12.
     const steady = drive(probe, (p) => (p === 'texture' ? 140 : 20), 30);
@@ -142,7 +147,7 @@ describe('PathProbe', () => {
 
   it('keeps a chosen path under 3x the other at the second look', () => {
     const probe = new PathProbe(null, 4);
-    drive(probe, (p, n) => (p === 'planes' ? [50, 12, 12, 12][n] : [60, 10, 10, 10][n]) ?? 0, 8);
+    drive(probe, listed([50, 12, 12, 12], [60, 10, 10, 10]), 8);
     expect(probe.choice).toBe('texture');
     drive(probe, () => 30, 30);
     expect(probe.choice).toBe('texture');
