@@ -20,6 +20,7 @@ import {
   chooseBackend,
   specFor,
 } from './engine-choice';
+import { inferenceSettled, maySettleRequest, SETTLE_LIMIT_MS } from './engine-settle';
 import type { FrameLedger } from './frame-ledger';
 import { MaskScheduler } from './mask-scheduler';
 import { PathProbe } from './path-probe';
@@ -56,6 +57,10 @@ interface PendingSwitch {
   slot: EngineSlot | null;
   /** The new level's output programs are built (one frame after its first mask). */
   warmed: boolean;
+  /** The new engine's inference times so far: it takes over once they settle (engine-settle). */
+  inferenceMs: number[];
+  lastRequestAt: number;
+  firstMaskAt: number | null;
   waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
 }
 
@@ -320,7 +325,16 @@ export class FramePipeline {
     }
     this.cancelPending();
     this.cancelTrial();
-    const pending: PendingSwitch = { quality, key, slot: null, warmed: false, waiters: [] };
+    const pending: PendingSwitch = {
+      quality,
+      key,
+      slot: null,
+      warmed: false,
+      inferenceMs: [],
+      lastRequestAt: Number.NEGATIVE_INFINITY,
+      firstMaskAt: null,
+      waiters: [],
+    };
     this.pending = pending;
     const done = new Promise<void>((resolve, reject) => pending.waiters.push({ resolve, reject }));
     const { backend } = chooseBackend(model, this.choice);
@@ -349,10 +363,15 @@ export class FramePipeline {
     for (const w of pending.waiters) w.resolve();
   }
 
-  /** The incoming engine has its first mask: it serves from this frame on; the old one is released. */
-  private promotePending(): void {
+  /**
+   * The incoming engine has a mask waiting and its inference times have settled (engine-settle),
+   * or it waited long enough: it serves from this frame on; the old one is released.
+   */
+  private promotePending(now: number): void {
     const pending = this.pending;
-    if (!pending?.slot?.mask.hasMask || !pending.warmed) return;
+    if (!pending?.slot?.ready || !pending.warmed) return;
+    const waited = now - (pending.firstMaskAt ?? now);
+    if (!inferenceSettled(pending.inferenceMs) && waited < SETTLE_LIMIT_MS) return;
     this.pending = null;
     const model = this.modelFor(pending.quality);
     const old = this.active;
@@ -450,6 +469,10 @@ export class FramePipeline {
         if (slot.ready) slot.segmenter.recycle(slot.ready);
         slot.ready = result;
         this.consecutiveSegmentFailures = 0;
+        if (slot === this.pending?.slot) {
+          this.pending.inferenceMs.push(result.inferenceMs);
+          this.pending.firstMaskAt ??= performance.now();
+        }
         if (slot === this.active) {
           this.segmentMs.push(result.inferenceMs);
           this.scheduler.recordInference(result.inferenceMs);
@@ -551,13 +574,16 @@ export class FramePipeline {
   }
 
   /**
-   * Runs one camera frame through every GL pass the first output frames take — each input path the
-   * probe will try, the level's downscale and mask passes, the background and the output — and
-   * discards the results. On software GL the first draw of a program compiles it for that draw's
-   * state (SwiftShader JITs per state): without this the first output frame took about 470 ms
-   * here and the probe's first texture-path frame about 230 ms. The worker runs it on the
-   * camera's first frame while the model loads in its own worker, so the two costs overlap. The
-   * caller keeps `frame`. Each path's time counts as the probe's first sample, the one it drops.
+   * Runs one camera frame through every GL pass the output can take — each input path the probe
+   * will try, and for every level its downscale, mask and output passes — and discards the
+   * results. On software GL the first draw of a program compiles it for that draw's state
+   * (SwiftShader JITs per pipeline state and per sampled texture format, so a draw into a 1x1
+   * target with nothing bound does not count): without this the first output frame took about
+   * 470 ms here and the probe's first texture-path frame about 230 ms, and a level switch later
+   * stalled the output for 100–200 ms on its first frames with the new level's settings. The
+   * worker runs it on the camera's first frame while the model loads in its own worker, so the
+   * costs overlap. The caller keeps `frame`. The serving level's time on each path counts as the
+   * probe's first sample, the one it drops.
    */
   async warmUp(frame: VideoFrame): Promise<void> {
     const kind = this.background?.kind ?? 'none';
@@ -568,55 +594,72 @@ export class FramePipeline {
       : canUploadPlanes(frame.format)
         ? ['planes', 'texture']
         : ['texture'];
-    const model = this.modelFor(this.quality);
-    const level = LEVELS[this.quality];
-    this.spareDownscale?.dispose();
-    const downscale = createDownscaleStage(this.gl, model.width, model.height);
-    this.spareDownscale = downscale;
-    const mask = createMaskStage(this.gl, model.width, model.height);
-    const zeros = new Float32Array(model.width * model.height);
-    try {
-      for (const path of paths) {
-        const t0 = performance.now();
-        const picture = await this.input.upload(frame, path);
-        const small = downscale.render(picture);
-        downscale.read();
-        mask.update(zeros, picture, small, level.mask);
-        const outputPath = this.outputPathFor(path);
-        const { out } = await this.composeOutput(
-          picture,
-          small,
-          mask.output(),
-          downscale.width,
-          level,
-          kind,
-          outputPath,
-          frame,
-        );
-        if (out) this.ledger.close(this.ledger.adopt(out));
-        if (!forced) this.probe.record(path, performance.now() - t0);
+    // The serving level first, on every path: its time is the probe's sample, and its downscale
+    // stage is kept. The other levels only on the path the probe will most likely keep (planes
+    // on software GL, where compiles are slow; texture where they take milliseconds anyway):
+    // both paths for all three levels doubled the warm-up, and the load beside it slowed.
+    const likely = paths.includes('planes') && this.choice.software ? 'planes' : 'texture';
+    const levels = [this.quality, ...QUALITY_ORDER.filter((q) => q !== this.quality)];
+    for (const [i, quality] of levels.entries()) {
+      if (this.disposed) return;
+      const model = this.modelFor(quality);
+      const level = LEVELS[quality];
+      const downscale = createDownscaleStage(this.gl, model.width, model.height);
+      if (i === 0) {
+        this.spareDownscale?.dispose();
+        this.spareDownscale = downscale;
       }
-    } finally {
-      mask.dispose();
-    }
-  }
-
-  /** The engine that is loading for a level switch gets frames until it has its first mask. */
-  private feedPending(picture: Picture): void {
-    const pending = this.pending;
-    const slot = pending?.slot;
-    if (!pending || !slot) return;
-    const small = slot.downscale.render(picture);
-    this.applyReady(slot, picture, small, pending.quality);
-    if (!slot.mask.hasMask && !slot.segmenter.busy) {
-      this.requestMask(slot, slot.downscale.read().data, this.latestTimestamp ?? 0);
+      const mask = createMaskStage(this.gl, model.width, model.height);
+      const zeros = new Float32Array(model.width * model.height);
+      try {
+        for (const path of i === 0 ? paths : [forced ?? likely]) {
+          const t0 = performance.now();
+          const picture = await this.input.upload(frame, path);
+          const small = downscale.render(picture);
+          downscale.read();
+          mask.update(zeros, picture, small, level.mask);
+          const { out } = await this.composeOutput(
+            picture,
+            small,
+            mask.output(),
+            downscale.width,
+            level,
+            kind,
+            this.outputPathFor(path),
+            frame,
+          );
+          if (out) this.ledger.close(this.ledger.adopt(out));
+          if (i === 0 && !forced) this.probe.record(path, performance.now() - t0);
+        }
+      } finally {
+        mask.dispose();
+        if (i > 0) downscale.dispose();
+      }
     }
   }
 
   /**
-   * Spreads a level switch's shader compiles over frames: the incoming engine's first mask
-   * compiles its mask programs (feedPending), the next frame builds its output programs here, and
-   * only the frame after that switches over.
+   * The engine that is loading for a level switch gets frames until it takes over, paced while its
+   * inference times settle. Its masks only wait in slot.ready: the takeover applies the newest to a
+   * stage with no history. Its mask programs were compiled by the warm-up at start; applied here
+   * every frame instead, the incoming level's mask passes and the readback behind them cost 40–100
+   * ms per frame on this machine while the old level still served.
+   */
+  private feedPending(picture: Picture): void {
+    const pending = this.pending;
+    const slot = pending?.slot;
+    if (!pending || !slot || slot.segmenter.busy) return;
+    const now = performance.now();
+    if (!maySettleRequest(now, pending.lastRequestAt, pending.inferenceMs.at(-1) ?? 0)) return;
+    pending.lastRequestAt = now;
+    slot.downscale.render(picture);
+    this.requestMask(slot, slot.downscale.read().data, this.latestTimestamp ?? 0);
+  }
+
+  /**
+   * Builds the incoming level's output programs on a frame before it takes over, once its engine
+   * answered: the warm-up at start built them for the background of that time, not for one set
+   * since (its mask stage, still empty, stands in for the mask).
    */
   private warmPending(
     picture: Picture,
@@ -625,7 +668,7 @@ export class FramePipeline {
   ): void {
     const pending = this.pending;
     const slot = pending?.slot;
-    if (!pending || !slot?.mask.hasMask || pending.warmed) return;
+    if (!pending || !slot || pending.firstMaskAt === null || pending.warmed) return;
     if (outputPath === 'planes') {
       const level = LEVELS[pending.quality];
       this.output.prepare(
@@ -753,7 +796,7 @@ export class FramePipeline {
       this.finish(receivedAt, 0);
       return frame;
     }
-    this.promotePending();
+    this.promotePending(performance.now());
     const slot = this.active;
     if (!slot) throw new VirtualBackgroundError('invalid-state', 'no segmenter loaded');
     const start = performance.now();
@@ -770,7 +813,7 @@ export class FramePipeline {
       const now = performance.now();
       // While another engine loads beside this one, leave it the CPU: its wasm compile and
       // warm-up otherwise compete with compositing on a 2-core machine and frames stall.
-      this.scheduler.dutyCap = this.pending && !this.pending.slot ? 0.25 : 1;
+      this.scheduler.dutyCap = this.pending ? 0.25 : 1;
       if (!slot.request && (!slot.mask.hasMask || this.scheduler.mayRequest(now))) {
         // The newest frame goes to the segmenter when it is idle: a slow engine means older
         // masks reused for more frames, never frames queued for it.

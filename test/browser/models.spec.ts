@@ -99,21 +99,22 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
   // Output continuity, judged against the camera: the camera frames the output skipped between
   // two of its frames (capture timestamps; arrival times on the page's busy main thread jitter
   // too much to judge by, and a frame the starved fake camera never captured is no frame lost).
-  // The target is none skipped (two frame intervals at most). On this 2-core software-GL machine,
-  // with this page drawing both tracks back for pixel checks on the same cores, steady `fast`
-  // already skips 1–4 in a row (phase 0, before any switch; 2 in most of 12 runs), so a switch is
-  // held to what the same run's steady state does, taken as at least the usual 2, plus two. One
-  // 40-frame phase is a noisy baseline: a quiet one (1) beside a switch that skipped 4 failed a
-  // clean-clone run. Before engines loaded in their own workers a switch stalled the output for
-  // the whole load (3–10 s here: 90 frames or more).
-  const steadySkips = Math.max(2, r.phases[0]?.maxFramesSkipped ?? 0);
-  expect(steadySkips).toBeLessThanOrEqual(6);
+  // The target is none skipped (two frame intervals at most). Steady `fast` skips none here. A
+  // switch that loads an engine skips at most 1 in a row in most runs and 2–3 in some: the load,
+  // and V8 compiling the new engine's wasm on background threads the first time it runs (about
+  // 3 s of a core for onnxruntime), leave this 2-core machine too little for a 30 fps software-GL
+  // output, and the camera's own queue drops the frames the worker could not take (no frame the
+  // worker received is ever lost). Before engines loaded in their own workers a switch stalled
+  // the output for the whole load (3–10 s here: 90 frames or more); before the warm-up at start
+  // built every level's programs and the new engine settled before taking over, a switch into
+  // `balanced` skipped 3–5.
+  expect(r.phases[0]?.maxFramesSkipped).toBeLessThanOrEqual(1);
   for (const p of r.phases) {
     expect(p.frames).toBeGreaterThanOrEqual(40);
     // Every frame: background replaced, person kept.
     expect(p.minBackgroundGreen).toBeGreaterThan(0.9);
     expect(p.minPerson).toBeGreaterThan(0.6);
-    expect(p.maxFramesSkipped).toBeLessThanOrEqual(steadySkips + 2);
+    expect(p.maxFramesSkipped).toBeLessThanOrEqual(3);
     expect(p.maxTimestampGapMs).toBeLessThan(1000);
   }
 });

@@ -37,8 +37,6 @@ export function tapTrack(
 ): Tap {
   const Processor = MediaStreamTrackProcessor as NonNullable<typeof MediaStreamTrackProcessor>;
   const reader = new Processor({ track, maxBufferSize: 30 }).readable.getReader();
-  let canvas: OffscreenCanvas | null = null;
-  let ctx: OffscreenCanvasRenderingContext2D | null = null;
   let frames = 0;
   let stopped = false;
   const loop = (async () => {
@@ -47,25 +45,13 @@ export function tapTrack(
       if (done || !frame) return;
       try {
         if (regions.length === 0) {
-          // Nothing to crop: a tap that only counts frames reads no pixels back (a first
-          // drawImage of a 1280x720 frame would add its own cost to the arrival it reports).
+          // Nothing to crop: a tap that only counts frames reads no pixels (their copy would
+          // add its own cost to the arrival it reports).
           frames++;
           onFrame(frame.timestamp, new Map());
           continue;
         }
-        if (
-          !canvas ||
-          canvas.width !== frame.displayWidth ||
-          canvas.height !== frame.displayHeight
-        ) {
-          canvas = new OffscreenCanvas(frame.displayWidth, frame.displayHeight);
-          ctx = canvas.getContext('2d', { willReadFrequently: true });
-        }
-        const c = ctx as OffscreenCanvasRenderingContext2D;
-        c.drawImage(frame, 0, 0);
-        const crops: Crops = new Map();
-        for (const r of regions)
-          crops.set(r.name, c.getImageData(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0));
+        const crops = await cropFrame(frame, regions);
         frames++;
         onFrame(frame.timestamp, crops);
       } finally {
@@ -83,6 +69,147 @@ export function tapTrack(
       await loop.catch(() => undefined);
     },
   };
+}
+
+/**
+ * The regions of `frame` as RGBA. VideoFrame.copyTo() of each region's rectangle, converted here:
+ * a drawImage() of every 1280x720 frame into a canvas (twice per frame, camera and output) went
+ * through the GPU process the pipeline renders in, and on this 2-core software-GL machine the
+ * harness alone made the output skip camera frames. Frames of a format copyTo() cannot crop go
+ * through a canvas.
+ */
+export async function cropFrame(frame: VideoFrame, regions: Region[]): Promise<Crops> {
+  const crops: Crops = new Map();
+  const format = frame.format;
+  if (!format || !CROPPABLE.has(format)) return drawCrops(frame, regions);
+  for (const r of regions) crops.set(r.name, await cropRegion(frame, format, r));
+  return crops;
+}
+
+const CROPPABLE = new Set<VideoPixelFormat>([
+  'I420',
+  'I420A',
+  'NV12',
+  'RGBA',
+  'RGBX',
+  'BGRA',
+  'BGRX',
+]);
+
+async function cropRegion(
+  frame: VideoFrame,
+  format: VideoPixelFormat,
+  r: Region,
+): Promise<ImageData> {
+  const w = r.x1 - r.x0;
+  const h = r.y1 - r.y0;
+  const out = new ImageData(w, h);
+  const px = out.data;
+  const vx = frame.visibleRect?.x ?? 0;
+  const vy = frame.visibleRect?.y ?? 0;
+  if (format === 'RGBA' || format === 'RGBX' || format === 'BGRA' || format === 'BGRX') {
+    const rect = { x: vx + r.x0, y: vy + r.y0, width: w, height: h };
+    const buf = new Uint8Array(frame.allocationSize({ rect }));
+    const [layout] = await frame.copyTo(buf, { rect });
+    const { offset, stride } = layout as PlaneLayout;
+    const bgr = format.startsWith('BGR');
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const s = offset + y * stride + x * 4;
+        const d = (y * w + x) * 4;
+        px[d] = buf[bgr ? s + 2 : s] as number;
+        px[d + 1] = buf[s + 1] as number;
+        px[d + 2] = buf[bgr ? s : s + 2] as number;
+        px[d + 3] = 255;
+      }
+    }
+    return out;
+  }
+  // 4:2:0: the rectangle grows to even bounds and a margin, so that every pixel has the chroma
+  // samples around it for bilinear upsampling (what a canvas draw does).
+  const fw = frame.visibleRect?.width ?? frame.codedWidth;
+  const fh = frame.visibleRect?.height ?? frame.codedHeight;
+  const ax = Math.max(0, (r.x0 - 2) & ~1);
+  const ay = Math.max(0, (r.y0 - 2) & ~1);
+  const aw = Math.min(fw, (r.x1 + 3) & ~1) - ax;
+  const ah = Math.min(fh, (r.y1 + 3) & ~1) - ay;
+  const rect = { x: vx + ax, y: vy + ay, width: aw, height: ah };
+  const buf = new Uint8Array(frame.allocationSize({ rect }));
+  const layouts = await frame.copyTo(buf, { rect });
+  const [yl, ul, vl] = layouts as [PlaneLayout, PlaneLayout, PlaneLayout | undefined];
+  const nv12 = format === 'NV12';
+  const cw = aw / 2;
+  const ch = ah / 2;
+  // Chroma sample index and step per chroma row/column: NV12 interleaves U and V.
+  const uOffset = ul.offset;
+  const vOffset = nv12 ? ul.offset + 1 : (vl as PlaneLayout).offset;
+  const cStride = ul.stride;
+  const cStep = nv12 ? 2 : 1;
+  // Uint8ClampedArray stores round and clamp.
+  // Bilinear taps along x are the same on every row: computed once.
+  const xa = new Int32Array(w);
+  const xb = new Int32Array(w);
+  const xt = new Float32Array(w);
+  for (let x = 0; x < w; x++) {
+    const sx = (x + r.x0 - ax + 0.5) / 2 - 0.5;
+    const x0 = Math.floor(sx);
+    xt[x] = sx - x0;
+    xa[x] = Math.min(cw - 1, Math.max(0, x0)) * cStep;
+    xb[x] = Math.min(cw - 1, Math.max(0, x0 + 1)) * cStep;
+  }
+  const cs = frame.colorSpace;
+  const full = cs.fullRange === true;
+  const [kr, kb] = cs.matrix === 'bt709' ? [0.2126, 0.0722] : [0.299, 0.114];
+  const kg = 1 - kr - kb;
+  const yScale = full ? 1 / 255 : 1 / 219;
+  const yBias = full ? 0 : 16;
+  const cScale = full ? 1 / 255 : 1 / 224;
+  for (let y = 0; y < h; y++) {
+    const fy = y + r.y0 - ay;
+    const sy = (fy + 0.5) / 2 - 0.5;
+    const y0 = Math.floor(sy);
+    const ty = sy - y0;
+    const row0 = Math.min(ch - 1, Math.max(0, y0)) * cStride;
+    const row1 = Math.min(ch - 1, Math.max(0, y0 + 1)) * cStride;
+    const lumaRow = yl.offset + fy * yl.stride + (r.x0 - ax);
+    for (let x = 0; x < w; x++) {
+      const a0 = row0 + (xa[x] as number);
+      const b0 = row0 + (xb[x] as number);
+      const a1 = row1 + (xa[x] as number);
+      const b1 = row1 + (xb[x] as number);
+      const t = xt[x] as number;
+      const u =
+        ((buf[uOffset + a0] as number) * (1 - t) + (buf[uOffset + b0] as number) * t) * (1 - ty) +
+        ((buf[uOffset + a1] as number) * (1 - t) + (buf[uOffset + b1] as number) * t) * ty;
+      const v =
+        ((buf[vOffset + a0] as number) * (1 - t) + (buf[vOffset + b0] as number) * t) * (1 - ty) +
+        ((buf[vOffset + a1] as number) * (1 - t) + (buf[vOffset + b1] as number) * t) * ty;
+      const luma = ((buf[lumaRow + x] as number) - yBias) * yScale;
+      const cb = (u - 128) * cScale;
+      const cr = (v - 128) * cScale;
+      const red = luma + 2 * (1 - kr) * cr;
+      const blue = luma + 2 * (1 - kb) * cb;
+      const green = (luma - kr * red - kb * blue) / kg;
+      const d = (y * w + x) * 4;
+      px[d] = red * 255;
+      px[d + 1] = green * 255;
+      px[d + 2] = blue * 255;
+      px[d + 3] = 255;
+    }
+  }
+  return out;
+}
+
+function drawCrops(frame: VideoFrame, regions: Region[]): Crops {
+  const canvas = new OffscreenCanvas(frame.displayWidth, frame.displayHeight);
+  const ctx = canvas.getContext('2d', {
+    willReadFrequently: true,
+  }) as OffscreenCanvasRenderingContext2D;
+  ctx.drawImage(frame, 0, 0);
+  const crops: Crops = new Map();
+  for (const r of regions)
+    crops.set(r.name, ctx.getImageData(r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0));
+  return crops;
 }
 
 /** Share of pixels whose largest channel difference to `b` is at most `tol`. */
@@ -812,6 +939,10 @@ export async function runUnpaired(
   while (backgroundGreen.length < frames && performance.now() < deadline) await sleep(50);
   await outputTap.stop();
   await inputTap.stop();
+  // stats() is the worker's last report, sent once a second: give it time to cover the frames
+  // judged (the taps alone can read them faster than that).
+  const reported = performance.now() + 3000;
+  while (vb.stats().framesOut < frames && performance.now() < reported) await sleep(100);
   const stats = vb.stats();
   const outputSettings = out.getSettings();
   await vb.stop();
@@ -877,4 +1008,61 @@ export async function runAdaptive(factor: number, timeoutS = 60): Promise<Adapti
   await vb.stop();
   cam.stop();
   return { changes, slowedAt, restoredAt, fpsOutSlowed, stats };
+}
+
+/**
+ * The harness's own check: region crops read with VideoFrame.copyTo() and converted here against
+ * a canvas draw of the same frames (Chrome's conversion), on camera frames and on output frames.
+ */
+export async function compareCropMethods(
+  regions: Region[],
+  framesEach: number,
+): Promise<Record<'camera' | 'output', { formats: string[]; meanDiff: number; p99Diff: number }>> {
+  const cam = await camera();
+  const vb = await createVirtualBackground({
+    quality: 'fast',
+    background: { kind: 'color', color: '#00ff00' },
+  });
+  const out = await vb.start(cam);
+  const measure = async (track: MediaStreamTrack) => {
+    const Processor = MediaStreamTrackProcessor as NonNullable<typeof MediaStreamTrackProcessor>;
+    const reader = new Processor({ track, maxBufferSize: 2 }).readable.getReader();
+    const diffs: number[] = [];
+    const formats = new Set<string>();
+    try {
+      for (let i = 0; i < framesEach + 5; i++) {
+        const { value: frame } = await reader.read();
+        if (!frame) break;
+        try {
+          if (i < 5) continue;
+          formats.add(String(frame.format));
+          const copied = await cropFrame(frame, regions);
+          const drawn = drawCrops(frame, regions);
+          for (const r of regions) {
+            const a = (copied.get(r.name) as ImageData).data;
+            const b = (drawn.get(r.name) as ImageData).data;
+            for (let k = 0; k < a.length; k += 4)
+              for (let c = 0; c < 3; c++) diffs.push(Math.abs((a[k + c] ?? 0) - (b[k + c] ?? 0)));
+          }
+        } finally {
+          frame.close();
+        }
+      }
+    } finally {
+      await reader.cancel();
+    }
+    diffs.sort((x, y) => x - y);
+    return {
+      formats: [...formats],
+      meanDiff: diffs.reduce((s, d) => s + d, 0) / Math.max(1, diffs.length),
+      p99Diff: diffs[Math.floor(diffs.length * 0.99)] ?? Number.NaN,
+    };
+  };
+  try {
+    await sleep(1000);
+    return { camera: await measure(cam.clone()), output: await measure(out) };
+  } finally {
+    await vb.stop();
+    cam.stop();
+  }
 }
