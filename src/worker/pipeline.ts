@@ -55,7 +55,7 @@ interface PendingSwitch {
   quality: Quality;
   key: string;
   slot: EngineSlot | null;
-  /** The new level's output programs are built (one frame after its first mask). */
+  /** The new level's output programs are built (one frame after its engine's first answer). */
   warmed: boolean;
   /** The new engine's inference times so far: it takes over once they settle (engine-settle). */
   inferenceMs: number[];
@@ -811,8 +811,9 @@ export class FramePipeline {
     if (kind !== 'none') {
       let fresh = this.applyReady(slot, picture, small, drawn);
       const now = performance.now();
-      // While another engine loads beside this one, leave it the CPU: its wasm compile and
-      // warm-up otherwise compete with compositing on a 2-core machine and frames stall.
+      // While another engine loads and settles beside this one, leave it the CPU: its wasm
+      // compile and warm-up otherwise compete with compositing on a 2-core machine and frames
+      // stall.
       this.scheduler.dutyCap = this.pending ? 0.25 : 1;
       if (!slot.request && (!slot.mask.hasMask || this.scheduler.mayRequest(now))) {
         // The newest frame goes to the segmenter when it is idle: a slow engine means older
