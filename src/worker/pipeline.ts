@@ -574,9 +574,9 @@ export class FramePipeline {
   }
 
   /**
-   * Runs one camera frame through every GL pass the output can take — each input path the probe
-   * will try, and for every level its downscale, mask and output passes — and discards the
-   * results. On software GL the first draw of a program compiles it for that draw's state
+   * Runs one camera frame through every GL pass the output can take — the serving level on each
+   * input path the probe will try, the other levels on the path it will most likely keep: their
+   * downscale, mask and output passes — and discards the results. On software GL the first draw of a program compiles it for that draw's state
    * (SwiftShader JITs per pipeline state and per sampled texture format, so a draw into a 1x1
    * target with nothing bound does not count): without this the first output frame took about
    * 470 ms here and the probe's first texture-path frame about 230 ms, and a level switch later
