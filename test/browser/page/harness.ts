@@ -73,10 +73,10 @@ export function tapTrack(
 
 /**
  * The regions of `frame` as RGBA. VideoFrame.copyTo() of each region's rectangle, converted here:
- * a drawImage() of every 1280x720 frame into a canvas (twice per frame, camera and output) went
- * through the GPU process the pipeline renders in, and on this 2-core software-GL machine the
- * harness alone made the output skip camera frames. Frames of a format copyTo() cannot crop go
- * through a canvas.
+ * a drawImage() of every 1280x720 frame into a canvas (twice per frame, camera and output) cost
+ * enough on this 2-core software-GL machine that the harness alone made the output skip camera
+ * frames (1–4 in a row in steady `fast`; none with these reads). Frames of a format copyTo()
+ * cannot crop go through a canvas.
  */
 export async function cropFrame(frame: VideoFrame, regions: Region[]): Promise<Crops> {
   const crops: Crops = new Map();
@@ -145,7 +145,6 @@ async function cropRegion(
   const vOffset = nv12 ? ul.offset + 1 : (vl as PlaneLayout).offset;
   const cStride = ul.stride;
   const cStep = nv12 ? 2 : 1;
-  // Uint8ClampedArray stores round and clamp.
   // Bilinear taps along x are the same on every row: computed once.
   const xa = new Int32Array(w);
   const xb = new Int32Array(w);
@@ -191,6 +190,7 @@ async function cropRegion(
       const blue = luma + 2 * (1 - kb) * cb;
       const green = (luma - kr * red - kb * blue) / kg;
       const d = (y * w + x) * 4;
+      // Uint8ClampedArray stores round and clamp.
       px[d] = red * 255;
       px[d + 1] = green * 255;
       px[d + 2] = blue * 255;
