@@ -10,11 +10,11 @@
  *
  * Options: --seconds N (per row, default 10), --warmup N (seconds each row runs before its span
  * starts, default 5, the same for every processor: a row reads the steady state, and start-up has
- * its own column), --soak N (default 120; 0 skips), --quick (3 s, ours
- * at fast/blur and livekit with its default delegate only, no soak: the test suite's smoke run),
- * --levels fast,accurate (only our rows at those levels: no livekit rows, no soak unless --soak
- * is given; for comparing a change at one level), --out FILE. Nothing may leave the machine: every non-local request is aborted, counted, and fails
- * the run.
+ * its own column), --soak N (default 120; 0 skips), --quick (3 s, ours at fast/blur and livekit
+ * with its default delegate only, no soak: the test suite's smoke run), --levels fast,accurate
+ * (only our rows at those levels: no livekit rows, no soak unless --soak is given; for comparing a
+ * change at one level), --out FILE. Nothing may leave the machine: every non-local request is
+ * aborted, counted, and fails the run.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium } from '@playwright/test';
 import { createServer, type Plugin } from 'vite';
 import type { Background, Quality } from '../src/index';
+import { QUALITIES } from '../src/options';
 import type { ExternalMeasurement, PerformanceResult } from '../test/browser/page/harness';
 import type { LivekitOptions, LivekitResult } from '../test/browser/page/livekit';
 import { chromiumLaunchOptions } from '../test/chromium';
@@ -307,8 +308,7 @@ async function main(): Promise<void> {
   const settleMs = warmupS * 1000;
   const levels = arg('--levels')?.split(',') as Quality[] | undefined;
   for (const level of levels ?? []) {
-    if (!['fast', 'balanced', 'accurate'].includes(level))
-      throw new Error(`--levels: no level ${level}`);
+    if (!QUALITIES.includes(level)) throw new Error(`--levels: no level ${level}`);
   }
   const soakSeconds = Number(arg('--soak') ?? (quick || levels ? 0 : 120));
   if (!(seconds > 0) || !(soakSeconds >= 0)) throw new Error('--seconds must be > 0, --soak ≥ 0');
@@ -360,7 +360,7 @@ async function main(): Promise<void> {
       ['colour', { kind: 'color', color: '#2a6' }],
       ['none', { kind: 'none' }],
     ];
-    for (const quality of ['fast', 'balanced', 'accurate'] as Quality[]) {
+    for (const quality of QUALITIES) {
       for (const [label, background] of more) {
         if (label === 'none' && quality !== 'fast') continue; // passthrough does not depend on the level
         if (label === 'blur' && quality === 'fast') continue; // already first

@@ -8,6 +8,7 @@ import type {
   VirtualBackgroundOptions,
 } from './types';
 
+/** Every level, cheapest first: the order adaptive quality steps in. */
 export const QUALITIES: readonly Quality[] = ['fast', 'balanced', 'accurate'];
 export const DEFAULT_BLUR_RADIUS = 14;
 export const MAX_BLUR_RADIUS = 64;

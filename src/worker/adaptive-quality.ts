@@ -1,6 +1,5 @@
+import { QUALITIES } from '../options';
 import type { Quality } from '../types';
-
-const ORDER: Quality[] = ['fast', 'balanced', 'accurate'];
 
 export interface QualityChange {
   quality: Quality;
@@ -65,15 +64,15 @@ export class AdaptiveQuality {
     this.overSince = overloaded ? (this.overSince ?? now) : null;
     this.roomSince = room ? (this.roomSince ?? now) : null;
     if (now - this.lastChange < this.minIntervalMs) return null;
-    const index = ORDER.indexOf(this.current);
+    const index = QUALITIES.indexOf(this.current);
     if (this.overSince !== null && now - this.overSince >= this.holdMs && index > 0) {
       if (now - this.lastStepUp < 20_000) this.upHold = Math.min(this.upHold * 2, 120_000);
-      return this.change(ORDER[index - 1] as Quality, 'overloaded', now);
+      return this.change(QUALITIES[index - 1] as Quality, 'overloaded', now);
     }
-    const ceiling = ORDER.indexOf(this.requested);
+    const ceiling = QUALITIES.indexOf(this.requested);
     if (this.roomSince !== null && now - this.roomSince >= this.upHold && index < ceiling) {
       this.lastStepUp = now;
-      return this.change(ORDER[index + 1] as Quality, 'headroom', now);
+      return this.change(QUALITIES[index + 1] as Quality, 'headroom', now);
     }
     return null;
   }

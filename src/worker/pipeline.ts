@@ -8,7 +8,7 @@ import { createMaskStage, type MaskStage, prewarmMaskPrograms } from '../gl/mask
 import { createOutputStage } from '../gl/output-stage';
 import type { Picture } from '../gl/picture';
 import { LEVELS, type LevelConfig, type LevelModel } from '../levels';
-import { DEFAULT_BLUR_RADIUS } from '../options';
+import { DEFAULT_BLUR_RADIUS, QUALITIES } from '../options';
 import type { BackgroundPayload, WorkerSettings } from '../protocol';
 import type { BackendChoice, ProcessorStats, Quality } from '../types';
 import { AdaptiveQuality, type QualityChange } from './adaptive-quality';
@@ -73,8 +73,6 @@ interface BackendTrial {
   servingMs: number[];
   startedAt: number;
 }
-
-const QUALITY_ORDER: Quality[] = ['fast', 'balanced', 'accurate'];
 
 /** Wait this long for the very first mask: the alternative is a frame with no person in it. */
 const FIRST_MASK_WAIT_MS = 1000;
@@ -576,14 +574,14 @@ export class FramePipeline {
   /**
    * Runs one camera frame through every GL pass the output can take — the serving level on each
    * input path the probe will try, the other levels on the path it will most likely keep: their
-   * downscale, mask and output passes — and discards the results. On software GL the first draw of a program compiles it for that draw's state
-   * (SwiftShader JITs per pipeline state and per sampled texture format, so a draw into a 1x1
-   * target with nothing bound does not count): without this the first output frame took about
-   * 470 ms here and the probe's first texture-path frame about 230 ms, and a level switch later
-   * stalled the output for 100–200 ms on its first frames with the new level's settings. The
-   * worker runs it on the camera's first frame while the model loads in its own worker, so the
-   * costs overlap. The caller keeps `frame`. The serving level's time on each path counts as the
-   * probe's first sample, the one it drops.
+   * downscale, mask and output passes — and discards the results. On software GL the first draw
+   * of a program compiles it for that draw's state (SwiftShader JITs per pipeline state and per
+   * sampled texture format, so a draw into a 1x1 target with nothing bound does not count):
+   * without this the first output frame took about 470 ms here and the probe's first texture-path
+   * frame about 230 ms, and a level switch later stalled the output for 100–200 ms on its first
+   * frames with the new level's settings. The worker runs it on the camera's first frame while the
+   * model loads in its own worker, so the costs overlap. The caller keeps `frame`. The serving
+   * level's time on each path counts as the probe's first sample, the one it drops.
    */
   async warmUp(frame: VideoFrame): Promise<void> {
     const kind = this.background?.kind ?? 'none';
@@ -599,7 +597,7 @@ export class FramePipeline {
     // on software GL, where compiles are slow; texture where they take milliseconds anyway):
     // both paths for all three levels doubled the warm-up, and the load beside it slowed.
     const likely = paths.includes('planes') && this.choice.software ? 'planes' : 'texture';
-    const levels = [this.quality, ...QUALITY_ORDER.filter((q) => q !== this.quality)];
+    const levels = [this.quality, ...QUALITIES.filter((q) => q !== this.quality)];
     for (const [i, quality] of levels.entries()) {
       if (this.disposed) return;
       const model = this.modelFor(quality);
@@ -873,9 +871,7 @@ export class FramePipeline {
   private drawnQuality(): Quality {
     const target = this.pending?.quality;
     if (!target) return this.quality;
-    return QUALITY_ORDER.indexOf(target) < QUALITY_ORDER.indexOf(this.quality)
-      ? target
-      : this.quality;
+    return QUALITIES.indexOf(target) < QUALITIES.indexOf(this.quality) ? target : this.quality;
   }
 
   /**
