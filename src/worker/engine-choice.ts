@@ -5,7 +5,9 @@
  * onnxruntime-web.
  */
 import type { LevelModel } from '../levels';
+import type { WorkerSettings } from '../protocol';
 import type { BackendChoice } from '../types';
+import { isSoftwareRenderer, rendererName } from './gl-context';
 import type { EngineSpec } from './segmenter';
 
 export interface ChoiceContext {
@@ -21,6 +23,25 @@ export interface ChoiceContext {
   webgpu: boolean;
   /** onnxruntime-web wasm threads. */
   threads: number;
+}
+
+/** The device as the pipeline's GL context shows it, with the user's options: read once per pipeline. */
+export function choiceContextFor(
+  settings: WorkerSettings,
+  gl: WebGL2RenderingContext,
+): ChoiceContext {
+  return {
+    assetBaseUrl: settings.assetBaseUrl,
+    delegate: settings.segmenterDelegate,
+    memory: settings.backendMemory,
+    renderer: rendererName(gl),
+    software: isSoftwareRenderer(gl),
+    webgpu: typeof navigator !== 'undefined' && 'gpu' in navigator,
+    // onnxruntime-web threads need SharedArrayBuffer; one core stays for compositing.
+    threads: self.crossOriginIsolated
+      ? Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1))
+      : 1,
+  };
 }
 
 export function backendKey(model: LevelModel, ctx: ChoiceContext): string {

@@ -1,0 +1,197 @@
+/**
+ * The per-frame GL work that does not depend on which engine serves: the frame into GL (input
+ * path), the background (blur, colour, image, video), compositing and the output frame (output
+ * path). Owns the shared stages and programs, the background and the blur's source picture, and
+ * releases them in reverse order of creation. Mask stages belong to the engine slots (engine-slots).
+ */
+import { createBlurStage } from '../gl/blur-stage';
+import { type CompositeBackground, createCompositeStage } from '../gl/composite-stage';
+import { createDownscaleStage, type DownscaleStage } from '../gl/downscale-stage';
+import { createFrameInputStage, type InputPath } from '../gl/frame-input-stage';
+import type { RenderTarget } from '../gl/gl-utils';
+import { prewarmMaskPrograms } from '../gl/mask-stage';
+import { createOutputStage } from '../gl/output-stage';
+import type { Picture } from '../gl/picture';
+import type { LevelConfig } from '../levels';
+import { DEFAULT_BLUR_RADIUS } from '../options';
+import type { BackgroundPayload } from '../protocol';
+import type { FramePath } from '../types';
+import { type ActiveBackground, imageBackground, videoBackground } from './backgrounds';
+import type { FrameLedger } from './frame-ledger';
+
+export type BackgroundKind = BackgroundPayload['kind'];
+
+/** The mask a frame is drawn with: the serving engine's mask stage output at its model size. */
+export interface FrameMask {
+  texture: WebGLTexture;
+  /** The model's width: the refinement scale of the level multiplies it. */
+  baseWidth: number;
+}
+
+export class FrameCompositor {
+  private readonly input;
+  private readonly blur;
+  private readonly composite;
+  private readonly output;
+  private readonly releaseMaskPrograms: () => void;
+  private background: ActiveBackground | null = null;
+  /** The frame at model width in the frame's own aspect, for the blur when the model's is different. */
+  private blurSource: DownscaleStage | null = null;
+  private blurRadius = DEFAULT_BLUR_RADIUS;
+  private colour: [number, number, number, number] = [0, 0, 0, 1];
+
+  constructor(
+    private readonly gl: WebGL2RenderingContext,
+    /** Where texture-path output is drawn: new VideoFrame(canvas) reads it. */
+    private readonly canvas: OffscreenCanvas,
+    /** canvas io: the canvas is the output; compose() draws into it and returns no frame. */
+    readonly canvasSink: boolean,
+    private readonly outputPathSetting: FramePath,
+    private readonly ledger: FrameLedger,
+    private readonly report: (error: unknown, fatal: boolean) => void,
+  ) {
+    this.input = createFrameInputStage(gl);
+    this.blur = createBlurStage(gl);
+    this.composite = createCompositeStage(gl);
+    this.output = createOutputStage(gl, this.composite);
+    this.releaseMaskPrograms = prewarmMaskPrograms(gl);
+  }
+
+  get backgroundKind(): BackgroundKind {
+    return this.background?.kind ?? 'none';
+  }
+
+  upload(frame: VideoFrame, path: InputPath): Promise<Picture> {
+    return this.input.upload(frame, path);
+  }
+
+  /** The output side of a frame that came in by `path`. */
+  outputPathFor(path: InputPath): InputPath {
+    if (this.canvasSink) return 'texture';
+    return this.outputPathSetting === 'auto' ? path : this.outputPathSetting;
+  }
+
+  /** Applies a new background once it is ready to draw; the old one serves until then. */
+  async setBackground(payload: BackgroundPayload): Promise<void> {
+    let next: ActiveBackground | null = null;
+    switch (payload.kind) {
+      case 'image':
+        next = imageBackground(this.gl, payload.bitmap);
+        break;
+      case 'video':
+        next = await videoBackground(this.gl, payload.frames, this.ledger, (e) =>
+          this.report(e, false),
+        );
+        break;
+      case 'blur':
+        this.blurRadius = payload.radius;
+        break;
+      case 'color':
+        this.colour = payload.rgba;
+        break;
+      case 'none':
+        break;
+    }
+    this.background?.dispose();
+    this.background = next ?? {
+      kind: payload.kind,
+      prepare: async () => null,
+      dispose: () => undefined,
+    };
+  }
+
+  /**
+   * Draws `frame` over this frame's background with `mask` and returns the output frame (null into
+   * a canvas sink), with the background it drew so a level about to take over can build its
+   * programs for the same one (prepareOutput).
+   */
+  async compose(
+    picture: Picture,
+    small: RenderTarget,
+    mask: FrameMask,
+    level: LevelConfig,
+    /** The background kind when the frame came in: a change meanwhile applies from the next frame. */
+    kind: BackgroundKind,
+    outputPath: InputPath,
+    frame: VideoFrame,
+  ): Promise<{ out: VideoFrame | null; bg: CompositeBackground }> {
+    const bg: CompositeBackground =
+      kind === 'blur'
+        ? {
+            kind: 'blur',
+            texture: this.blur.render(
+              this.blurPicture(picture, small),
+              picture.height,
+              mask.texture,
+              this.blurRadius,
+              outputPath === 'planes' ? picture.conversion : null,
+            ),
+          }
+        : kind === 'color'
+          ? { kind: 'color', rgba: this.colour }
+          : ((await this.background?.prepare()) ?? { kind: 'color', rgba: this.colour });
+
+    // Passthrough into a canvas sink: a mask edge below zero makes every pixel person.
+    const edge: [number, number] = kind === 'none' ? [-1, 0] : level.edge;
+    let out: VideoFrame | null = null;
+    if (outputPath === 'planes') {
+      out = this.output.render(
+        picture,
+        mask.texture,
+        bg,
+        edge,
+        maskWidth(mask, level),
+        frame.timestamp,
+        frame.duration,
+      );
+    } else {
+      if (this.canvas.width !== picture.width || this.canvas.height !== picture.height) {
+        this.canvas.width = picture.width;
+        this.canvas.height = picture.height;
+      }
+      this.composite.render(picture, mask.texture, bg, edge, true);
+      if (!this.canvasSink) {
+        const init: VideoFrameInit = { timestamp: frame.timestamp };
+        if (frame.duration !== null) init.duration = frame.duration;
+        out = new VideoFrame(this.canvas, init);
+      }
+    }
+    return { out, bg };
+  }
+
+  /** Builds the planes output programs `level` would use with this mask and background. */
+  prepareOutput(picture: Picture, mask: FrameMask, bg: CompositeBackground, level: LevelConfig) {
+    this.output.prepare(picture, mask.texture, bg, level.edge, maskWidth(mask, level));
+  }
+
+  /**
+   * What the blur starts from: the model's picture when it has the frame's aspect; otherwise
+   * (a square model on a 16:9 camera) a picture of the same width in the frame's aspect, so the
+   * blur's cost and its kernel do not depend on the model.
+   */
+  private blurPicture(picture: Picture, small: RenderTarget): RenderTarget {
+    const height = Math.max(1, Math.round((small.width * picture.height) / picture.width));
+    if (Math.abs(height - small.height) <= small.height * 0.1) return small;
+    if (this.blurSource?.width !== small.width || this.blurSource.height !== height) {
+      this.blurSource?.dispose();
+      this.blurSource = createDownscaleStage(this.gl, small.width, height);
+    }
+    return this.blurSource.render(picture);
+  }
+
+  dispose(): void {
+    this.background?.dispose();
+    this.background = null;
+    this.blurSource?.dispose();
+    this.blurSource = null;
+    this.releaseMaskPrograms();
+    this.output.dispose();
+    this.composite.dispose();
+    this.blur.dispose();
+    this.input.dispose();
+  }
+}
+
+function maskWidth(mask: FrameMask, level: LevelConfig): number {
+  return mask.baseWidth * Math.max(1, level.mask.refineScale);
+}
