@@ -26,10 +26,9 @@ export {
   transposeData,
 } from './convert';
 export { ConversionError, type ConversionErrorCode } from './errors';
+export { FlatBufferBytes, Table } from './flatbuffer';
 export {
-  FlatBufferBytes,
   readTfliteModel,
-  Table,
   type TfliteModel,
   type TfliteOperator,
   type TfliteSubgraph,

@@ -7,7 +7,8 @@
  *
  * Plain loops, no layout tricks; fine for one 256x256 frame in a test, not for production.
  */
-import type { Table, TfliteModel } from './tflite-reader';
+import type { Table } from './flatbuffer';
+import type { TfliteModel } from './tflite-reader';
 
 interface Tensor {
   shape: number[];
