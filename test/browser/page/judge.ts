@@ -1,0 +1,214 @@
+/**
+ * Paired judging of output frames: each output frame is matched with the camera frame it was made
+ * from (the pipeline keeps the capture timestamp) and scored region by region against what its
+ * phase's background should show, while runPhases switches backgrounds under it.
+ */
+
+import type { Background, ProcessorStats, Quality, VirtualBackground } from '../../../src/index';
+import { createVirtualBackground } from '../../../src/index';
+import type { Crops, Region } from './crops';
+import { camera, coverFitCrops, gradientImage } from './inputs';
+import { fractionClose, fractionNear, GREEN, laplacianEnergy } from './pixels';
+import { tapTrack } from './taps';
+import { sleep } from './util';
+
+export type BackgroundClass = 'color' | 'image' | 'blur' | 'raw' | 'other';
+
+export interface FrameVerdict {
+  timestamp: number;
+  phase: number;
+  /** Per region: share of pixels that match what that region should show. */
+  person: Record<string, number>;
+  background: Record<string, number>;
+  /** Output/input Laplacian energy over all background regions, and over all person regions. */
+  backgroundSharpness: number;
+  personSharpness: number;
+  backgroundClass: BackgroundClass;
+}
+
+function judge(
+  regions: Region[],
+  input: Crops,
+  output: Crops,
+  imageCrops: Crops | null,
+  expect: 'color' | 'image' | 'blur' | 'none',
+  phase: number,
+  timestamp: number,
+): FrameVerdict {
+  const person: Record<string, number> = {};
+  const background: Record<string, number> = {};
+  let bgIn = 0;
+  let bgOut = 0;
+  let pIn = 0;
+  let pOut = 0;
+  let green = 0;
+  let image = 0;
+  let bgPixels = 0;
+  for (const r of regions) {
+    const inp = input.get(r.name) as ImageData;
+    const out = output.get(r.name) as ImageData;
+    const n = inp.width * inp.height;
+    if (r.label === 'person') {
+      person[r.name] = fractionClose(out, inp, 20);
+      pIn += laplacianEnergy(inp) * n;
+      pOut += laplacianEnergy(out) * n;
+      continue;
+    }
+    bgPixels += n;
+    bgIn += laplacianEnergy(inp) * n;
+    bgOut += laplacianEnergy(out) * n;
+    const g = fractionNear(out, GREEN, 24);
+    green += g * n;
+    const im = imageCrops ? fractionClose(out, imageCrops.get(r.name) as ImageData, 24) : 0;
+    image += im * n;
+    background[r.name] =
+      expect === 'color'
+        ? g
+        : expect === 'image'
+          ? im
+          : expect === 'none'
+            ? fractionClose(out, inp, 2)
+            : 0;
+  }
+  const backgroundSharpness = bgOut / Math.max(bgIn, 1e-6);
+  const personSharpness = pOut / Math.max(pIn, 1e-6);
+  const backgroundClass: BackgroundClass =
+    green / bgPixels >= 0.95
+      ? 'color'
+      : image / bgPixels >= 0.95
+        ? 'image'
+        : backgroundSharpness < 0.4
+          ? 'blur'
+          : backgroundSharpness > 0.6
+            ? 'raw'
+            : 'other';
+  return {
+    timestamp,
+    phase,
+    person,
+    background,
+    backgroundSharpness,
+    personSharpness,
+    backgroundClass,
+  };
+}
+
+/**
+ * The input frame an output frame was made from. The pipeline copies the timestamp, but Chrome's
+ * generator may round it by a few microseconds, so match within half a millisecond.
+ */
+function matchInput(inputs: Map<number, Crops>, ts: number): Crops | undefined {
+  const exact = inputs.get(ts);
+  if (exact) return exact;
+  for (const [t, crops] of inputs) if (Math.abs(t - ts) <= 500) return crops;
+  return undefined;
+}
+
+export interface RunOptions {
+  regions: Region[];
+  quality?: Quality;
+  /** The backgrounds to show in turn; each switch is an update() while frames flow. */
+  phases: Array<{ background: Background | 'gradient-image'; frames: number }>;
+  /** Output frames to ignore at the start (the pipeline is allowed to warm up). */
+  warmupFrames?: number;
+  timeoutMs?: number;
+  /** Call createVirtualBackground() with no options at all (the first phase must be its default, blur). */
+  defaults?: boolean;
+}
+
+export interface RunResult {
+  verdicts: FrameVerdict[];
+  /** Index into verdicts of the first frame after each phase's update() resolved. */
+  phaseStarts: number[];
+  /** Per phase: the worker's boundary, frames with a later capture timestamp use the new background. */
+  switchAfter: Array<number | null>;
+  unmatched: number;
+  stats: ProcessorStats;
+}
+
+/**
+ * Starts the processor on the fake camera, shows each phase's background for its number of output
+ * frames (switching with update() while running), and judges every paired output frame.
+ */
+export async function runPhases(options: RunOptions): Promise<RunResult> {
+  const { regions } = options;
+  const cam = await camera();
+  const settings = cam.getSettings();
+  const width = settings.width ?? 1280;
+  const height = settings.height ?? 720;
+  const gradient = await gradientImage();
+  const imageCrops = await coverFitCrops(gradient, width, height, regions);
+  const resolve = (b: Background | 'gradient-image'): Background =>
+    b === 'gradient-image' ? { kind: 'image', source: gradient } : b;
+  const expectOf = (b: Background | 'gradient-image') => {
+    const k = resolve(b).kind;
+    return k === 'color' ? 'color' : k === 'image' ? 'image' : k === 'none' ? 'none' : 'blur';
+  };
+  const first = options.phases[0];
+  if (!first) throw new Error('no phases');
+  const vb: VirtualBackground = options.defaults
+    ? await createVirtualBackground()
+    : await createVirtualBackground({
+        quality: options.quality ?? 'fast',
+        background: resolve(first.background),
+      });
+  const out = await vb.start(cam);
+  const inputs = new Map<number, Crops>();
+  const verdicts: FrameVerdict[] = [];
+  const phaseStarts = [0];
+  const switchAfter: Array<number | null> = [null];
+  let lastBoundary: number | null = null;
+  vb.addEventListener('updated', (e) => {
+    lastBoundary = (e as CustomEvent<{ afterTimestamp: number | null }>).detail.afterTimestamp;
+  });
+  let phase = 0;
+  let unmatched = 0;
+  let seen = 0;
+  const warmup = options.warmupFrames ?? 5;
+  const inputTap = tapTrack(cam.clone(), regions, (ts, crops) => {
+    inputs.set(ts, crops);
+    if (inputs.size > 90) inputs.delete(inputs.keys().next().value as number);
+  });
+  const outputTap = tapTrack(out, regions, (ts, crops) => {
+    seen++;
+    if (seen <= warmup) return;
+    const inp = matchInput(inputs, ts);
+    if (!inp) {
+      unmatched++;
+      return;
+    }
+    const p = options.phases[phase] ?? first;
+    verdicts.push(judge(regions, inp, crops, imageCrops, expectOf(p.background), phase, ts));
+  });
+  const deadline = performance.now() + (options.timeoutMs ?? 60_000);
+  try {
+    for (let i = 0; i < options.phases.length; i++) {
+      const p = options.phases[i] as RunOptions['phases'][number];
+      if (i > 0) {
+        await vb.update({ background: resolve(p.background) });
+        phase = i;
+        phaseStarts.push(verdicts.length);
+        switchAfter.push(lastBoundary);
+      }
+      // Count only frames drawn after the switch: the page's own backlog of older frames does not count.
+      const start = phaseStarts[i] ?? 0;
+      const boundary = switchAfter[i] ?? Number.NEGATIVE_INFINITY;
+      const fresh = () => verdicts.slice(start).filter((v) => v.timestamp > boundary).length;
+      while (fresh() < p.frames) {
+        if (performance.now() > deadline) {
+          throw new Error(
+            `timed out in phase ${i}: ${verdicts.length} judged, ${unmatched} unmatched`,
+          );
+        }
+        await sleep(20);
+      }
+    }
+  } finally {
+    await outputTap.stop();
+    await inputTap.stop();
+  }
+  const stats = vb.stats();
+  await vb.stop();
+  cam.stop();
+  return { verdicts, phaseStarts, switchAfter, unmatched, stats };
+}
