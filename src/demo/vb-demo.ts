@@ -1,4 +1,4 @@
-import { css, html, LitElement, nothing, type TemplateResult } from 'lit';
+import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import {
   createVirtualBackground,
   type Quality,
@@ -10,6 +10,7 @@ import './background-picker';
 import './quality-select';
 import './stats-panel';
 import { sharedStyles } from './styles';
+import { demoLayoutStyles } from './vb-demo.styles';
 
 const SAMPLE_CLIP = new URL('./assets/sample-person.webm', import.meta.url).href;
 
@@ -53,160 +54,7 @@ export class VbDemo extends LitElement {
     adaptiveNotice: { state: true },
   };
 
-  static override styles = [
-    sharedStyles,
-    css`
-      :host {
-        box-sizing: border-box;
-        max-width: 1440px;
-        margin: 0 auto;
-        padding: 1.25rem;
-      }
-
-      header {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: baseline;
-        justify-content: space-between;
-        gap: 0.5rem 1rem;
-        margin-bottom: 1rem;
-      }
-
-      h1 {
-        margin: 0;
-        font-size: 1.3rem;
-        font-weight: 650;
-      }
-
-      .notice {
-        padding: 0.3rem 0.7rem;
-        border-radius: 999px;
-        font-size: 0.85rem;
-        background: #1b2a1f;
-        color: #9be3a8;
-      }
-
-      .notice.sample {
-        background: #2f2816;
-        color: #f2cf7a;
-      }
-
-      .error {
-        display: flex;
-        align-items: flex-start;
-        gap: 0.75rem;
-        margin-bottom: 1rem;
-        padding: 0.7rem 0.9rem;
-        border: 1px solid #6b2b2b;
-        border-radius: 0.6rem;
-        background: #2a1717;
-        color: #ffd2d2;
-      }
-
-      .error code {
-        padding: 0.05rem 0.4rem;
-        border-radius: 0.3rem;
-        background: #4a2020;
-        color: var(--vb-danger, #ff6b6b);
-        white-space: nowrap;
-      }
-
-      .error .message {
-        flex: 1;
-        overflow-wrap: anywhere;
-      }
-
-      .error button {
-        border: 0;
-        background: none;
-        cursor: pointer;
-        font-size: 1.1rem;
-        line-height: 1;
-      }
-
-      main {
-        display: grid;
-        grid-template-columns: minmax(0, 1fr) 21rem;
-        gap: 1.25rem;
-        align-items: start;
-      }
-
-      @media (max-width: 960px) {
-        main {
-          grid-template-columns: 1fr;
-        }
-      }
-
-      .stage {
-        position: relative;
-        aspect-ratio: 16 / 9;
-        overflow: hidden;
-        border-radius: 0.8rem;
-        background: #000;
-      }
-
-      .stage video {
-        display: block;
-        width: 100%;
-        height: 100%;
-        object-fit: contain;
-      }
-
-      .badge {
-        position: absolute;
-        top: 0.75rem;
-        left: 0.75rem;
-        padding: 0.2rem 0.6rem;
-        border-radius: 999px;
-        font-size: 0.78rem;
-        background: rgb(0 0 0 / 0.6);
-      }
-
-      .overlay {
-        position: absolute;
-        inset: 0;
-        display: grid;
-        place-items: center;
-        color: var(--vb-muted, #8f99a8);
-      }
-
-      stats-panel {
-        margin-top: 1rem;
-      }
-
-      .toolbar {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 0.75rem;
-        margin-top: 0.75rem;
-      }
-
-      .toolbar .hint {
-        font-size: 0.85rem;
-        color: var(--vb-muted, #8f99a8);
-      }
-
-      aside {
-        display: flex;
-        flex-direction: column;
-        gap: 1rem;
-      }
-
-      .panel,
-      aside > * {
-        padding: 0.9rem 1rem;
-        border: 1px solid var(--vb-border, #2a313b);
-        border-radius: 0.8rem;
-        background: var(--vb-panel, #171b21);
-      }
-
-      aside[inert] background-picker,
-      aside[inert] quality-select {
-        opacity: 0.5;
-      }
-    `,
-  ];
+  static override styles = [sharedStyles, demoLayoutStyles];
 
   declare status: Status;
   declare sourceNotice: string;
