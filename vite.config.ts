@@ -1,4 +1,4 @@
-import { cp } from 'node:fs/promises';
+import { cp, readdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -8,7 +8,12 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-/** The build serves models/ (materialised at install time) next to assets/, where the library looks by default. */
+/**
+ * The build serves models/ (materialised at install time) next to assets/, where the library looks
+ * by default. onnxruntime-web's bundle names its wasm with `new URL(..., import.meta.url)`, so Rollup
+ * also emits a hashed 28 MB copy into assets/; the library always sets `wasmPaths` to the models/ort
+ * copy (the one materialise-models checked), so the hashed one is never fetched and is removed.
+ */
 function copyModels(): Plugin {
   let outDir = 'dist';
   return {
@@ -18,10 +23,14 @@ function copyModels(): Plugin {
       outDir = resolve(config.root, config.build.outDir);
     },
     async closeBundle() {
-      await cp(resolve(__dirname, 'models'), resolve(outDir, 'models'), {
+      await cp(resolve(import.meta.dirname, 'models'), resolve(outDir, 'models'), {
         recursive: true,
         filter: (src) => !src.endsWith('sources.json'),
       });
+      const assets = resolve(outDir, 'assets');
+      for (const name of await readdir(assets)) {
+        if (/^ort-wasm.*\.wasm$/.test(name)) await rm(resolve(assets, name));
+      }
     },
   };
 }

@@ -22,7 +22,12 @@ import type { ProcessorStats, VirtualBackground, VirtualBackgroundOptions } from
 
 export type ProcessorState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-const START_TIMEOUT_MS = 30_000;
+/**
+ * A worker that has not said ready by then is stuck. Longer than a model load may take
+ * (remote-segmenter's 60 s), so a slow load on a busy machine ends with that load's own typed error
+ * naming the model, not with this one.
+ */
+const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 3_000;
 
 /** Where models/ is served in this repo's dev server and build (a sibling of src/ or assets/). */
