@@ -1,6 +1,6 @@
 /**
  * Virtual background for WebRTC: a camera MediaStreamTrack in, a processed MediaStreamTrack out.
- * The API here is the contract in DESIGN.md; names and shapes are fixed.
+ * The API here is the contract in docs/architecture.md (public API contract); names and shapes are fixed.
  */
 import { VirtualBackgroundProcessor } from './processor';
 import type { VirtualBackground, VirtualBackgroundOptions } from './types';

@@ -1,4 +1,4 @@
-/** Public types of the API contract in ../shared/DESIGN.md. These names are fixed. */
+/** Public types of the API contract (docs/architecture.md). These names are fixed. */
 
 export type Quality = 'fast' | 'balanced' | 'accurate';
 

@@ -13,6 +13,9 @@ export interface QualityChange {
  * for) when there is room again. Decisions need the condition to persist (`holdMs`) and are at
  * least `minIntervalMs` apart, so it does not oscillate.
  */
+const LOOK_EVERY_MS = 500;
+const LOOK_AFTER_MS = 3000;
+
 export class AdaptiveQuality {
   private current: Quality;
   private overSince: number | null = null;
@@ -50,6 +53,22 @@ export class AdaptiveQuality {
   /** A change it asked for could not be made (the model did not load): it stays at `quality`. */
   settle(quality: Quality): void {
     this.current = quality;
+  }
+
+  private firstFrameAt: number | null = null;
+  private lastLook = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Whether to look now (twice a second): never in the first seconds after the first frame (shader
+   * compiles, the path probe, rate meters filling say nothing about load), and not while
+   * `eligible` is false (adaptive off, or a level change still under way that must land first).
+   */
+  due(now: number, eligible: boolean): boolean {
+    this.firstFrameAt ??= now;
+    if (!eligible || now - this.firstFrameAt < LOOK_AFTER_MS || now - this.lastLook < LOOK_EVERY_MS)
+      return false;
+    this.lastLook = now;
+    return true;
   }
 
   /**

@@ -27,9 +27,6 @@ import { warmUp } from './warm-up';
 
 /** Wait this long for the very first mask: the alternative is a frame with no person in it. */
 const FIRST_MASK_WAIT_MS = 1000;
-/** Adaptive quality looks this often, and not in the first seconds (compiles, probe, meters filling). */
-const ADAPT_EVERY_MS = 500;
-const ADAPT_AFTER_MS = 3000;
 
 export class FramePipeline {
   private readonly canvas: OffscreenCanvas;
@@ -42,8 +39,6 @@ export class FramePipeline {
   private readonly adaptive: AdaptiveQuality;
   private readonly counters: PipelineStats;
   private adaptiveOn: boolean;
-  private lastAdaptiveCheck = 0;
-  private firstFrameAt: number | null = null;
   /** The user's choice: the ceiling for adaptive quality. */
   private requestedQuality: Quality;
   private contextLost = false;
@@ -153,15 +148,7 @@ export class FramePipeline {
   /** Adaptive quality looks at the output rate and the mask rate; a switch under way lands first. */
   private adapt(): void {
     const now = performance.now();
-    this.firstFrameAt ??= now;
-    if (
-      !this.adaptiveOn ||
-      this.levels.switching ||
-      now - this.firstFrameAt < ADAPT_AFTER_MS ||
-      now - this.lastAdaptiveCheck < ADAPT_EVERY_MS
-    )
-      return;
-    this.lastAdaptiveCheck = now;
+    if (!this.adaptive.due(now, this.adaptiveOn && !this.levels.switching)) return;
     const change = this.adaptive.observe(
       now,
       this.counters.outputFps(now),

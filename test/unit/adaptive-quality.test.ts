@@ -92,4 +92,20 @@ describe('AdaptiveQuality', () => {
     expect(a.quality).toBe('fast');
     expect(feed(a, 15_500, 40_000, 30, 30)).toEqual([]);
   });
+
+  it('looks twice a second, never in the first 3 s after the first frame or while not eligible', () => {
+    const a = new AdaptiveQuality('balanced', 30);
+    const looks: number[] = [];
+    for (let t = 1000; t <= 6000; t += 100) {
+      // Not eligible from 4 s to 5 s (a switch under way): the first frame's time still counts.
+      if (a.due(t, t < 4000 || t >= 5000)) looks.push(t);
+    }
+    expect(looks).toEqual([5000, 5500, 6000]);
+    const b = new AdaptiveQuality('balanced', 30);
+    b.due(0, false);
+    expect(b.due(2900, true)).toBe(false);
+    expect(b.due(3000, true)).toBe(true);
+    expect(b.due(3400, true)).toBe(false);
+    expect(b.due(3500, true)).toBe(true);
+  });
 });
