@@ -47,7 +47,7 @@ export interface WorkerSettings {
   backendMemory: Record<string, string>;
   backendTrial: 'auto' | 'always' | 'never';
   statsIntervalMs: number;
-  /** Test hook: segmentation made this many times slower (busy wait), to exercise scheduling. */
+  /** Test hook: segmentation made this many times slower (a wait), to exercise scheduling. */
   segmentationSlowdown: number;
   adaptive: boolean;
   /** A custom model for every level, or null for the built-in ones. */

@@ -15,7 +15,7 @@ export type ToSegmenter =
       /** Model-size RGBA, transferred; it comes back with the answer for reuse. */
       pixels: ArrayBuffer;
       timestampMs: number;
-      /** Test hook: busy-wait so the call takes this many times as long. */
+      /** Test hook: wait so the call takes this many times as long. */
       slowdown: number;
       /** A spent mask buffer to fill (transferred back for reuse), or null to allocate one. */
       mask: ArrayBuffer | null;

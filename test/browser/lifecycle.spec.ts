@@ -187,14 +187,17 @@ test('4x slower segmentation: the output keeps the frame rate by reusing masks, 
   console.log(
     `[slowdown 4x] camera ${baseline.cameraFps.toFixed(1)} / ${slowed.cameraFps.toFixed(1)} fps; ` +
       `out ${baseline.fpsOut.toFixed(1)} at normal speed, ${slowed.fpsOut.toFixed(1)} slowed; ` +
-      `slowed: segmented ${slowed.framesSegmented}, reused ${slowed.framesReused}, segment every ${s.segmentEvery}, ` +
+      `segmented/reused ${baseline.framesSegmented}/${baseline.framesReused} at normal speed, ` +
+      `${slowed.framesSegmented}/${slowed.framesReused} slowed, segment every ${s.segmentEvery}, ` +
       `segment p50 ${s.segmentMs.p50} ms, latency p50 ${s.latencyMs.p50} / p95 ${s.latencyMs.p95} ms`,
   );
   // Judged against the same run at normal speed: on a busy machine neither reaches 30 fps, and a
-  // slower segmenter must cost the output no more than a fifth of what this machine gives now.
+  // slower segmenter must cost the output no more than a fifth of what this machine gives now,
+  // by reusing masks over more frames, not by making frames wait for them.
   expect(baseline.fpsOut).toBeGreaterThan(0.5 * baseline.cameraFps);
   expect(slowed.fpsOut).toBeGreaterThanOrEqual(0.8 * baseline.fpsOut);
-  expect(slowed.framesReused).toBeGreaterThan(slowed.framesSegmented);
+  const share = (p: typeof slowed) => p.framesSegmented / (p.framesSegmented + p.framesReused);
+  expect(share(slowed)).toBeLessThan(share(baseline));
   expect(s.segmentEvery).toBeGreaterThan(1);
   // Bounded: one slow segmenting frame plus a frame of queue, not a growing backlog.
   expect(s.latencyMs.p95).toBeLessThan(s.segmentMs.p95 + 100);
@@ -209,7 +212,10 @@ test('adaptive quality steps down under a slow segmenter and back up after, at m
   const result: AdaptiveResult = await page.evaluate(
     async ({ url }) => {
       const h = (await import(url)) as HarnessModule;
-      return h.runAdaptive(12);
+      // 15 fps: stepping back up needs a machine with room at `balanced` once the slowdown is
+      // lifted, and a 2-core machine with a core taken by other work has it at 15 fps, not at 30.
+      // 20x slower at 15 fps gives fresh masks for about a sixth of the frames, as 12x did at 30.
+      return h.runAdaptive(20, 60, 15);
     },
     { url: HARNESS },
   );

@@ -52,7 +52,10 @@ export async function camera(
   height = 720,
   frameRate = 30,
 ): Promise<MediaStreamTrack> {
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width, height, frameRate } });
+  // A ceiling, not only an ideal: below the clip's 30 fps Chromium then drops frames to the rate.
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { width, height, frameRate: { ideal: frameRate, max: frameRate } },
+  });
   const track = stream.getVideoTracks()[0];
   if (!track) throw new Error('no camera track');
   return track;

@@ -123,8 +123,12 @@ export interface AdaptiveResult {
  * Adaptive quality end to end: start at `balanced`, make segmentation `factor` times slower until
  * the level steps down, then restore it and wait until the level comes back.
  */
-export async function runAdaptive(factor: number, timeoutS = 60): Promise<AdaptiveResult> {
-  const cam = await camera();
+export async function runAdaptive(
+  factor: number,
+  timeoutS = 60,
+  cameraFps = 30,
+): Promise<AdaptiveResult> {
+  const cam = await camera(1280, 720, cameraFps);
   const vb = await createVirtualBackground({
     quality: 'balanced',
     background: { kind: 'color', color: '#3060a0' },
@@ -186,17 +190,21 @@ export interface SlowdownResult {
 }
 
 /**
- * One pipeline at `fast` with blur: `seconds` at normal speed (the run's own baseline, whatever
- * else the machine is doing), then `seconds` with segmentation `factor` times slower. The output
- * rate is judged against the baseline, not against a quiet machine's 30 fps.
+ * One pipeline at `fast` with blur on a `cameraFps` camera: `seconds` at normal speed (the run's
+ * own baseline, whatever else the machine is doing), then `seconds` with segmentation `factor`
+ * times slower. The output rate is judged against the baseline, not against a quiet machine's.
  */
-export async function measureSlowdown(seconds: number, factor: number): Promise<SlowdownResult> {
+export async function measureSlowdown(
+  seconds: number,
+  factor: number,
+  cameraFps = 30,
+): Promise<SlowdownResult> {
   const longTasks: number[] = [];
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) longTasks.push(e.duration);
   });
   observer.observe({ type: 'longtask' });
-  const cam = await camera();
+  const cam = await camera(1280, 720, cameraFps);
   const vb = await createVirtualBackground({ quality: 'fast', background: { kind: 'blur' } });
   const out = await vb.start(cam);
   const video = document.createElement('video');
