@@ -56,13 +56,20 @@ test('npm run bench -- --quick writes a well-formed results file', () => {
   expect(ours.length).toBeGreaterThan(0);
   expect(livekit.length).toBe(1);
   for (const row of result.rows) {
+    // livekit blocks the page's main thread, which feeds the camera tap too: in a 3 s run at about
+    // 1 fps, on a loaded machine, none of its few output frames may find its input (then its
+    // latency is null, and says so). Ours always pairs.
+    const unpairedLivekit = row.processor === 'livekit' && row.pairedFrames === 0;
     for (const key of MEASURED) {
+      if (unpairedLivekit && key.startsWith('extLatency')) {
+        expect(row[key], `${row.processor} ${key}`).toBeNull();
+        continue;
+      }
       expect(Number.isFinite(row[key]), `${row.processor} ${key} = ${row[key]}`).toBe(true);
     }
-    expect(
-      row.pairedFrames as number,
-      `${row.processor}: frames paired by timestamp`,
-    ).toBeGreaterThan(0);
+    if (row.processor === 'ours') {
+      expect(row.pairedFrames as number, 'ours: frames paired by timestamp').toBeGreaterThan(0);
+    }
   }
   for (const row of ours) {
     for (const key of OWN) expect(Number.isFinite(row[key]), key).toBe(true);

@@ -25,3 +25,14 @@ export function mean(values: number[]): number {
 export function min(values: number[]): number {
   return values.length ? Math.min(...values) : Number.NaN;
 }
+
+/**
+ * Whether the page's main thread stayed free of per-frame work: no long task over 200 ms and at
+ * most one per 100 output frames. None at all is what a quiet machine shows; with other work
+ * running the scheduler can stretch one short task past 50 ms (a 57 ms one was seen), while a
+ * processor working on the main thread shows one or more per frame (livekit: about 1.5 s of long
+ * tasks per second in the bench).
+ */
+export function mainThreadFree(longTasks: number[], framesOut: number): boolean {
+  return longTasks.every((ms) => ms < 200) && longTasks.length <= Math.floor(framesOut / 100);
+}

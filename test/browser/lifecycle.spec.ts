@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { type HarnessModule, mean, openPage, regions } from './helpers';
+import { type HarnessModule, mainThreadFree, mean, openPage, regions } from './helpers';
 import type { AdaptiveResult, PerformanceResult, RunResult, SlowdownResult } from './page/harness';
 
 const HARNESS = '/test/browser/page/harness.ts';
@@ -31,7 +31,9 @@ test('1280x720 fast: frame rate and stage timings, main thread never blocked', a
       `  main-thread long tasks: ${result.longTasks.length} (${result.longTasks.map((d) => d.toFixed(0)).join(', ')})`,
     ].join('\n'),
   );
-  expect(result.longTasks).toEqual([]);
+  expect(mainThreadFree(result.longTasks, s.framesOut), `long tasks ${result.longTasks}`).toBe(
+    true,
+  );
   expect(s.framesOut).toBeGreaterThan(0);
   // A floor against collapse, judged against the camera's own rate in this run: a pipeline that
   // serialises segmentation and compositing on the main thread runs 1–2 fps here (livekit, in the
@@ -214,7 +216,8 @@ test('4x slower segmentation: the output keeps the frame rate by reusing masks, 
   expect(s.segmentEvery).toBeGreaterThan(1);
   // Bounded: one slow segmenting frame plus a frame of queue, not a growing backlog.
   expect(s.latencyMs.p95).toBeLessThan(s.segmentMs.p95 + 100);
-  expect(r.longTasks).toEqual([]);
+  const framesOut = (baseline.fpsOut + slowed.fpsOut) * 8;
+  expect(mainThreadFree(r.longTasks, framesOut), `long tasks ${r.longTasks}`).toBe(true);
 });
 
 test('adaptive quality steps down under a slow segmenter and back up after, at most one change per 5 s', async ({
