@@ -183,7 +183,11 @@ test('bad input gives typed errors and never stops a running pipeline', async ({
   expect(result.framesAfter).toBeGreaterThan(result.framesBefore + 10);
   expect(result.afterStop).toBe('invalid-state');
   expect(result.restart).toBe('invalid-state');
-  await expect.poll(() => page.workers().length).toBe(0);
+  // terminate() is synchronous in the page, but Playwright hears of a nested worker's end through
+  // the DevTools protocol, which a starved machine delivers late: the names say which one is left.
+  await expect
+    .poll(() => page.workers().map((w) => w.url().split('/').pop()), { timeout: 30_000 })
+    .toEqual([]);
 });
 
 test('4x slower segmentation: the output keeps the frame rate by reusing masks, latency stays bounded', async ({

@@ -165,29 +165,56 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
   let unmatched = 0;
   let seen = 0;
   const warmup = options.warmupFrames ?? 5;
+  // Verdicts carry their output frame's arrival number: judging may wait for the input tap, so
+  // they are pushed out of order and put back in arrival order at the end.
+  const arrivalOf = new Map<FrameVerdict, number>();
+  const switchArrivals = [0];
   // Frames of phase `i` drawn after its switch: the page's own backlog of older frames does not
   // count.
   const fresh = (i: number) => {
     const boundary = switchAfter[i] ?? Number.NEGATIVE_INFINITY;
-    return verdicts.slice(phaseStarts[i] ?? 0).filter((v) => v.timestamp > boundary).length;
+    return verdicts.filter((v) => v.phase === i && v.timestamp > boundary).length;
   };
+  interface Waiting {
+    ts: number;
+    crops: Crops;
+    phase: number;
+    arrival: number;
+  }
+  const record = (w: Waiting, inp: Crops) => {
+    const p = options.phases[w.phase] ?? first;
+    // The last phase judges exactly the frames it asked for: on a loaded machine frames arrive in
+    // bursts, and one more could land between the wait loop's look and the taps' stop.
+    if (w.phase === options.phases.length - 1 && fresh(w.phase) >= p.frames) return;
+    const verdict = judge(regions, inp, w.crops, imageCrops, expectOf(p.background), w.phase, w.ts);
+    arrivalOf.set(verdict, w.arrival);
+    verdicts.push(verdict);
+  };
+  // Output frames whose input frame the camera tap has not read yet: on a starved main thread the
+  // two taps fall behind by different amounts, and the output can be read before its own input.
+  let waiting: Waiting[] = [];
+  let newestInput = Number.NEGATIVE_INFINITY;
   const inputTap = tapTrack(cam.clone(), regions, (ts, crops) => {
     inputs.set(ts, crops);
+    newestInput = Math.max(newestInput, ts);
     if (inputs.size > 90) inputs.delete(inputs.keys().next().value as number);
+    const still: Waiting[] = [];
+    for (const w of waiting) {
+      if (Math.abs(w.ts - ts) <= 500) record(w, crops);
+      // Inputs arrive in capture order: one later than this output means its input was dropped.
+      else if (w.ts < ts) unmatched++;
+      else still.push(w);
+    }
+    waiting = still;
   });
   const outputTap = tapTrack(out, regions, (ts, crops) => {
     seen++;
     if (seen <= warmup) return;
+    const w: Waiting = { ts, crops, phase, arrival: seen };
     const inp = matchInput(inputs, ts);
-    if (!inp) {
-      unmatched++;
-      return;
-    }
-    const p = options.phases[phase] ?? first;
-    // The last phase judges exactly the frames it asked for: on a loaded machine frames arrive in
-    // bursts, and one more could land between the wait loop's look and the taps' stop.
-    if (phase === options.phases.length - 1 && fresh(phase) >= p.frames) return;
-    verdicts.push(judge(regions, inp, crops, imageCrops, expectOf(p.background), phase, ts));
+    if (inp) record(w, inp);
+    else if (ts > newestInput + 500 && waiting.length < 90) waiting.push(w);
+    else unmatched++;
   });
   const deadline = performance.now() + (options.timeoutMs ?? 60_000);
   try {
@@ -196,7 +223,7 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
       if (i > 0) {
         await vb.update({ background: resolve(p.background) });
         phase = i;
-        phaseStarts.push(verdicts.length);
+        switchArrivals.push(seen + 1);
         switchAfter.push(lastBoundary);
       }
       while (fresh(i) < p.frames) {
@@ -211,6 +238,13 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
   } finally {
     await outputTap.stop();
     await inputTap.stop();
+  }
+  unmatched += waiting.length;
+  const arrival = (v: FrameVerdict) => arrivalOf.get(v) ?? 0;
+  verdicts.sort((a, b) => arrival(a) - arrival(b));
+  for (const start of switchArrivals.slice(1)) {
+    const index = verdicts.findIndex((v) => arrival(v) >= start);
+    phaseStarts.push(index === -1 ? verdicts.length : index);
   }
   const stats = vb.stats();
   await vb.stop();
