@@ -41,15 +41,17 @@ export default defineConfig({
   worker: { format: 'es' },
   // Pre-bundle every dependency up front: one discovered later (the worker's tasks-vision, say)
   // makes Vite re-optimise and reload the page mid-session, which kills a running call. livekit's
-  // processor is here for the benchmark's comparison (test/browser/page/livekit.ts).
+  // processor is here for the benchmark's comparison (test/browser/page/livekit.ts), twilio's for the
+  // mask-quality eval's (eval/page.ts).
   optimizeDeps: {
-    entries: ['index.html', 'src/**/*.ts', 'test/browser/page/*.ts'],
+    entries: ['index.html', 'src/**/*.ts', 'test/browser/page/*.ts', 'eval/page.ts'],
     include: [
       '@mediapipe/tasks-vision',
       'onnxruntime-web',
       'twgl.js',
       'lit',
       '@livekit/track-processors',
+      '@twilio/video-processors',
     ],
   },
   build: { target: 'es2022' },

@@ -8,8 +8,11 @@ import type { Plugin } from 'vite';
 import type { LivekitOptions } from '../test/browser/page/livekit';
 import { root } from './cli';
 
-/** Where the bench puts what the dev server must serve for livekit (git-ignored). */
-const ASSET_DIR = '.bench-assets/livekit-tasks-vision';
+/** Where the bench and the eval put what the dev server must serve as is (git-ignored). */
+const STAGED_ROOT = '.bench-assets';
+const ASSET_DIR = `${STAGED_ROOT}/livekit-tasks-vision`;
+/** twilio's processors load their pipeline worker and tflite wasm from this folder. */
+export const TWILIO_ASSETS = `/${STAGED_ROOT}/twilio`;
 export const LIVEKIT_ASSETS: LivekitOptions['assets'] = {
   tasksVisionFileSet: `/${ASSET_DIR}`,
   // The model ours runs at `fast`, so both segment with the same network.
@@ -50,19 +53,31 @@ export function stageLivekitAssets(): StagedLivekit {
   return { version: pkg.version, tasksVision: wanted as string, files: readdirSync(target) };
 }
 
+/** Copies twilio's runtime assets (dist/build: model, tflite wasm, pipeline workers) to TWILIO_ASSETS. */
+export function stageTwilioAssets(): { version: string; files: string[] } {
+  const dir = join(root, 'node_modules/@twilio/video-processors');
+  const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const target = join(root, TWILIO_ASSETS);
+  mkdirSync(target, { recursive: true });
+  cpSync(join(dir, 'dist/build'), target, { recursive: true });
+  return { version, files: readdirSync(target) };
+}
+
 /**
  * Serves the staged files byte for byte: the dev server would run any .js under its root through
  * its module transform (livekit's tasks-vision loads its wasm glue as a classic script).
  */
 export function serveStaged(): Plugin {
-  const dir = join(root, ASSET_DIR);
+  const dir = join(root, STAGED_ROOT);
   const types: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
   return {
     name: 'bench-staged-assets',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const path = decodeURIComponent((req.url ?? '').split('?')[0] ?? '');
-        if (!path.startsWith(`/${ASSET_DIR}/`)) return next();
+        if (!path.startsWith(`/${STAGED_ROOT}/`)) return next();
         const file = join(root, path);
         if (!file.startsWith(`${dir}/`) || !existsSync(file)) {
           res.statusCode = 404;

@@ -52,19 +52,21 @@ export const LEVELS: Record<Quality, LevelConfig> = {
     mask: { temporalKeep: 0, snap: [0, 1], refineScale: 0 },
     edge: [0.2, 0.55],
   },
-  // Temporal smoothing against flicker and a 3x3 joint bilateral filter guided by the model-size picture.
+  // The same model with temporal smoothing against flicker, held back wherever the picture moved
+  // (shaders/mask-temporal.frag.glsl). The 3x3 joint bilateral refinement it had cost IoU on the
+  // eval's moving clips (0.52 against 0.67 without; docs/quality.md): it pulls thin limbs into
+  // background of a similar colour, so it is off until refinement is redone at output resolution.
   balanced: {
     model: LANDSCAPE,
-    mask: { temporalKeep: 0.6, snap: [0.15, 0.85], refineScale: 1 },
+    mask: { temporalKeep: 0.6, snap: [0.15, 0.85], refineScale: 0 },
     edge: [0.3, 0.7],
   },
-  // The larger general model (256x256, onnxruntime-web); joint bilateral upsampling to 2x mask
-  // resolution (512 wide, in the frame's aspect: 512x288 at 16:9) against the full-size luma,
-  // per-pixel mask taps in the compositor,
-  // stronger smoothing.
+  // The larger general model (256x256, onnxruntime-web), per-pixel mask taps in the compositor,
+  // stronger smoothing. Its 2x joint bilateral upsampling against the full-size luma is off: on
+  // the eval's moving clips it lowered IoU (0.51 against 0.57 without; docs/quality.md).
   accurate: {
     model: GENERAL,
-    mask: { temporalKeep: 0.7, snap: [0.15, 0.85], refineScale: 2 },
+    mask: { temporalKeep: 0.7, snap: [0.15, 0.85], refineScale: 0 },
     edge: [0.3, 0.7],
   },
 };

@@ -15,12 +15,25 @@ import type { EngineSpec } from './segmenter';
 
 export interface EngineSlot {
   segmenter: RemoteSegmenter;
+  /** Where the next frame is shrunk to the model's input. */
   downscale: DownscaleStage;
+  /**
+   * The other downscale stage (made on first use): it holds the previous frame's small picture
+   * while that frame waits for its mask and the next one is shrunk (swapDownscale).
+   */
+  spare: DownscaleStage | null;
   mask: MaskStage;
   /** The newest mask that arrived and is not applied yet. */
   ready: MaskResult | null;
   /** When this slot's segmenter was last asked for a mask and has not answered yet. */
   request: Promise<void> | null;
+}
+
+/** The frame just shrunk keeps its stage; the next frame gets the other one. */
+export function swapDownscale(gl: WebGL2RenderingContext, slot: EngineSlot): void {
+  const next = slot.spare ?? createDownscaleStage(gl, slot.downscale.width, slot.downscale.height);
+  slot.spare = slot.downscale;
+  slot.downscale = next;
 }
 
 /** Folds the newest arrived mask of `slot` into its mask stage. Whether there was one. */
@@ -74,6 +87,7 @@ export class EngineFactory {
     return {
       segmenter,
       downscale: reuse ? spare : createDownscaleStage(this.gl, spec.width, spec.height),
+      spare: null,
       mask: createMaskStage(this.gl, spec.width, spec.height),
       ready: null,
       request: null,
@@ -91,6 +105,7 @@ export class EngineFactory {
     slot.segmenter.dispose();
     slot.mask.dispose();
     slot.downscale.dispose();
+    slot.spare?.dispose();
   }
 
   dispose(): void {

@@ -7,7 +7,11 @@
 import { createBlurStage } from '../gl/blur-stage';
 import { type CompositeBackground, createCompositeStage } from '../gl/composite-stage';
 import { createDownscaleStage, type DownscaleStage } from '../gl/downscale-stage';
-import { createFrameInputStage, type InputPath } from '../gl/frame-input-stage';
+import {
+  createFrameInputStage,
+  type FrameInputStage,
+  type InputPath,
+} from '../gl/frame-input-stage';
 import type { RenderTarget } from '../gl/gl-utils';
 import { prewarmMaskPrograms } from '../gl/mask-stage';
 import { createOutputStage } from '../gl/output-stage';
@@ -28,8 +32,19 @@ export interface FrameMask {
   baseWidth: number;
 }
 
+/** What an output frame takes from its input frame, which may be closed by the time it is drawn. */
+export interface FrameTiming {
+  timestamp: number;
+  duration: number | null;
+}
+
 export class FrameCompositor {
-  private readonly input;
+  /**
+   * Two input stages, used in turn: a frame waits for its own mask (held by the pipeline) while the
+   * next one is uploaded, so each needs its own textures.
+   */
+  private readonly inputs: [FrameInputStage, FrameInputStage];
+  private nextInput = 0;
   private readonly blur;
   private readonly composite;
   private readonly output;
@@ -39,6 +54,8 @@ export class FrameCompositor {
   private blurSource: DownscaleStage | null = null;
   private blurRadius = DEFAULT_BLUR_RADIUS;
   private colour: [number, number, number, number] = [0, 0, 0, 1];
+  /** Capture timestamp of the newest frame whose drawing began: the boundary of a background change. */
+  private lastDrawn: number | null = null;
 
   constructor(
     private readonly gl: WebGL2RenderingContext,
@@ -50,7 +67,7 @@ export class FrameCompositor {
     private readonly ledger: FrameLedger,
     private readonly report: (error: unknown, fatal: boolean) => void,
   ) {
-    this.input = createFrameInputStage(gl);
+    this.inputs = [createFrameInputStage(gl), createFrameInputStage(gl)];
     this.blur = createBlurStage(gl);
     this.composite = createCompositeStage(gl);
     this.output = createOutputStage(gl, this.composite);
@@ -61,8 +78,11 @@ export class FrameCompositor {
     return this.background?.kind ?? 'none';
   }
 
+  /** The frame into GL; the picture stays valid until the second upload after this one. */
   upload(frame: VideoFrame, path: InputPath): Promise<Picture> {
-    return this.input.upload(frame, path);
+    const stage = this.inputs[this.nextInput] as FrameInputStage;
+    this.nextInput = 1 - this.nextInput;
+    return stage.upload(frame, path);
   }
 
   /** The output side of a frame that came in by `path`. */
@@ -71,8 +91,11 @@ export class FrameCompositor {
     return this.outputPathSetting === 'auto' ? path : this.outputPathSetting;
   }
 
-  /** Applies a new background once it is ready to draw; the old one serves until then. */
-  async setBackground(payload: BackgroundPayload): Promise<void> {
+  /**
+   * Applies a new background once it is ready to draw; the old one serves until then. Resolves
+   * with the capture timestamp of the last frame drawn with the old one (null: none was drawn).
+   */
+  async setBackground(payload: BackgroundPayload): Promise<number | null> {
     let next: ActiveBackground | null = null;
     switch (payload.kind) {
       case 'image':
@@ -98,6 +121,7 @@ export class FrameCompositor {
       prepare: async () => null,
       dispose: () => undefined,
     };
+    return this.lastDrawn;
   }
 
   /**
@@ -113,8 +137,10 @@ export class FrameCompositor {
     /** The background kind when the frame came in: a change meanwhile applies from the next frame. */
     kind: BackgroundKind,
     outputPath: InputPath,
-    frame: VideoFrame,
+    frame: FrameTiming,
   ): Promise<{ out: VideoFrame | null; bg: CompositeBackground }> {
+    // Everything the background gives this frame is read below, before the first await.
+    this.lastDrawn = frame.timestamp;
     const bg: CompositeBackground =
       kind === 'blur'
         ? {
@@ -188,7 +214,7 @@ export class FrameCompositor {
     this.output.dispose();
     this.composite.dispose();
     this.blur.dispose();
-    this.input.dispose();
+    for (const input of this.inputs) input.dispose();
   }
 }
 

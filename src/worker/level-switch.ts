@@ -178,9 +178,7 @@ export class LevelSwitch {
    */
   promote(now: number): void {
     const pending = this.pending;
-    if (!pending?.slot?.ready || !pending.warmed) return;
-    const waited = now - (pending.firstMaskAt ?? now);
-    if (!inferenceSettled(pending.inferenceMs) && waited < SETTLE_LIMIT_MS) return;
+    if (!pending?.slot || !this.promotionDue(now)) return;
     this.pending = null;
     const old = this.serving;
     if (old) {
@@ -190,6 +188,7 @@ export class LevelSwitch {
       // with the terminate on that frame, 129–137 ms deferred (5 runs each).
       old.mask.dispose();
       old.downscale.dispose();
+      old.spare?.dispose();
       this.retiring.add(old.segmenter);
       setTimeout(() => {
         if (this.retiring.delete(old.segmenter)) old.segmenter.dispose();
@@ -201,6 +200,14 @@ export class LevelSwitch {
     this.segmenterInfo = pending.slot.segmenter.info;
     this.quality = pending.quality;
     for (const w of pending.waiters) w.resolve();
+  }
+
+  /** Whether promote(now) would hand over: a frame still to be drawn by the old engine goes first. */
+  promotionDue(now: number): boolean {
+    const pending = this.pending;
+    if (!pending?.slot?.ready || !pending.warmed) return false;
+    const waited = now - (pending.firstMaskAt ?? now);
+    return inferenceSettled(pending.inferenceMs) || waited >= SETTLE_LIMIT_MS;
   }
 
   /**
@@ -216,9 +223,9 @@ export class LevelSwitch {
 
   /** Asks `slot`'s engine for a mask of `pixels`; the answer lands in slot.ready. */
   requestMask(slot: EngineSlot, pixels: Uint8ClampedArray, timestampUs: number): void {
-    slot.request = slot.segmenter.request(pixels, timestampUs, this.slowdown).then(
+    const request: Promise<void> = slot.segmenter.request(pixels, timestampUs, this.slowdown).then(
       (result) => {
-        slot.request = null;
+        if (slot.request === request) slot.request = null;
         if (slot.ready) slot.segmenter.recycle(slot.ready);
         slot.ready = result;
         this.consecutiveFailures = 0;
@@ -232,7 +239,7 @@ export class LevelSwitch {
         }
       },
       (error: unknown) => {
-        slot.request = null;
+        if (slot.request === request) slot.request = null;
         if (this.disposed || (slot !== this.serving && slot !== this.pending?.slot)) return;
         // Keep compositing with the last mask: a hiccup must not show the raw room.
         this.consecutiveFailures++;
@@ -246,6 +253,7 @@ export class LevelSwitch {
         }
       },
     );
+    slot.request = request;
   }
 
   /**

@@ -1,10 +1,9 @@
 /**
  * Per-frame timing decisions between compositing (this thread) and segmentation (the segmenter
- * worker, in parallel). Every frame is composited with the newest mask; a new request goes out
- * whenever the segmenter is idle, so a slow engine means masks reused over more frames, never
- * frames queued. The one choice left is whether a frame waits for its own mask: only when
- * compositing plus inference fit in the frame budget; otherwise it goes out with the previous mask
- * and its own mask serves the next frame.
+ * worker, in parallel). Each frame is held for its own mask while the next one comes in
+ * (FramePipeline.process); how long it may wait then is what is left of the frame budget after
+ * compositing, so waiting never costs frame rate: a mask that is later than that goes to the next
+ * frame, and this one takes the newest mask there is.
  *
  * The segmenter's share of the time (its duty) is the other lever. On a machine with few cores
  * inference competes with compositing (and with a software renderer) for the same CPU: on this
@@ -27,7 +26,6 @@ export class MaskScheduler {
   /**
    * @param frameIntervalMs the source's frame interval (1000 / frame rate); 0 when unknown
    * @param headroom share of the interval the pipeline may use (the rest is the browser's)
-   * @param messageMs round trip to the segmenter worker, beyond inference
    * @param maxDuty the largest share of the time the segmenter may be busy
    * @param minMaskShare fresh masks per source frame the duty never goes below (adaptive quality
    *   calls a level overloaded under 0.25, so the controller alone never triggers a step down)
@@ -35,7 +33,6 @@ export class MaskScheduler {
   constructor(
     private readonly frameIntervalMs: number,
     private readonly headroom = 0.85,
-    private readonly messageMs = 2,
     private readonly maxDuty = 0.6,
     private readonly minMaskShare = 0.3,
   ) {
@@ -60,13 +57,7 @@ export class MaskScheduler {
     return this.frameIntervalMs * this.headroom;
   }
 
-  /** Whether the frame that just sent a request should wait for its mask. */
-  shouldWait(): boolean {
-    if (!(this.frameIntervalMs > 0)) return true;
-    return this.composeEma + this.inferenceEma + this.messageMs <= this.budgetMs;
-  }
-
-  /** How long a waiting frame may wait before it goes out with the previous mask. */
+  /** How long a held frame may wait for its own mask before it goes out with the newest one. */
   waitLimitMs(): number {
     if (!(this.frameIntervalMs > 0)) return 1000;
     return Math.max(1, this.budgetMs - this.composeEma);

@@ -9,14 +9,16 @@
  * - AdaptiveQuality: steps the level down under load and back; PipelineStats: the stats.
  */
 import { VirtualBackgroundError } from '../errors';
-import { canUploadPlanes } from '../gl/frame-input-stage';
+import { canUploadPlanes, type InputPath } from '../gl/frame-input-stage';
+import type { RenderTarget } from '../gl/gl-utils';
+import type { Picture } from '../gl/picture';
 import { LEVELS, type LevelModel } from '../levels';
 import type { BackgroundPayload, WorkerSettings } from '../protocol';
 import type { ProcessorStats, Quality } from '../types';
 import { AdaptiveQuality, type QualityChange } from './adaptive-quality';
 import { choiceContextFor } from './engine-choice';
-import { applyReady } from './engine-slots';
-import { FrameCompositor } from './frame-compositor';
+import { applyReady, type EngineSlot, swapDownscale } from './engine-slots';
+import { FrameCompositor, type FrameTiming } from './frame-compositor';
 import type { FrameLedger } from './frame-ledger';
 import { createPipelineContext } from './gl-context';
 import { LevelSwitch } from './level-switch';
@@ -27,6 +29,21 @@ import { warmUp } from './warm-up';
 
 /** Wait this long for the very first mask: the alternative is a frame with no person in it. */
 const FIRST_MASK_WAIT_MS = 1000;
+
+interface HeldFrame {
+  timing: FrameTiming;
+  receivedAt: number;
+  picture: Picture;
+  small: RenderTarget;
+  /** The engine slot whose mask stage draws it (a takeover draws it first: process()). */
+  slot: EngineSlot;
+  /** Its own mask request, or null when the engine was busy and it reuses the newest mask. */
+  request: Promise<void> | null;
+  path: InputPath;
+  outputPath: InputPath;
+  /** Upload, downscale and readback: the part of its compositing cost spent when it came in. */
+  uploadMs: number;
+}
 
 export class FramePipeline {
   private readonly canvas: OffscreenCanvas;
@@ -43,6 +60,8 @@ export class FramePipeline {
   private requestedQuality: Quality;
   private contextLost = false;
   private disposed = false;
+  /** The frame waiting for its own mask (process()); its picture and small picture stay in GL. */
+  private held: HeldFrame | null = null;
   /** Capture timestamp (µs) of the newest frame that entered process(), finished or not. */
   latestTimestamp: number | null = null;
   onQualityChange: ((change: QualityChange & { requested: Quality }) => void) | null = null;
@@ -141,7 +160,8 @@ export class FramePipeline {
     this.levels.slowdown = factor;
   }
 
-  setBackground(payload: BackgroundPayload): Promise<void> {
+  /** Resolves with the capture timestamp of the last frame drawn with the old background. */
+  setBackground(payload: BackgroundPayload): Promise<number | null> {
     return this.compositor.setBackground(payload);
   }
 
@@ -182,20 +202,33 @@ export class FramePipeline {
   }
 
   /**
-   * Turns one camera frame into one output frame. The input frame stays owned by the caller;
-   * the returned frame is either that same frame (passthrough) or a new one the caller must adopt.
+   * Takes one camera frame and emits the output frames that are ready, in capture order: each
+   * frame is drawn with the mask computed from that same frame. So that inference and compositing
+   * overlap, a frame is held (its picture in GL, its mask requested) while the next one comes in:
+   * the next frame's upload and request go first, then the held frame waits what is left of the
+   * budget for its mask and is drawn. An output frame leaves one camera frame later than it would
+   * unpipelined, with a mask that is not a frame late. The input frame stays owned by the caller;
+   * an emitted frame is either that same frame (passthrough) or a new one the caller must adopt.
    */
-  async process(frame: VideoFrame, receivedAt: number): Promise<VideoFrame | null> {
+  async process(
+    frame: VideoFrame,
+    receivedAt: number,
+    emit: (out: VideoFrame) => void,
+  ): Promise<void> {
     if (this.contextLost)
       throw new VirtualBackgroundError('gl-error', 'the WebGL context was lost');
     this.counters.frameIn(frame.timestamp, receivedAt);
     this.latestTimestamp = frame.timestamp;
     const kind = this.compositor.backgroundKind;
     if (kind === 'none' && !this.compositor.canvasSink) {
+      await this.drawHeld(emit);
       this.counters.frameOut(receivedAt, 0, 'passthrough');
-      return frame;
+      emit(frame);
+      return;
     }
     const levels = this.levels;
+    // A takeover releases the old engine's stages: the frame held for its mask is drawn first.
+    if (levels.promotionDue(performance.now())) await this.drawHeld(emit);
     levels.promote(performance.now());
     const slot = levels.active;
     if (!slot) throw new VirtualBackgroundError('invalid-state', 'no segmenter loaded');
@@ -203,39 +236,65 @@ export class FramePipeline {
     const path = canUploadPlanes(frame.format) ? this.probe.next() : 'texture';
     const outputPath = this.compositor.outputPathFor(path);
     const picture = await this.compositor.upload(frame, path);
-
-    let waitedMs = 0;
-    const level = LEVELS[levels.drawnQuality()];
     const small = slot.downscale.render(picture);
-    if (kind !== 'none') {
-      let fresh = applyReady(slot, picture, small, level.mask);
-      const now = performance.now();
-      // While another engine loads and settles beside this one, leave it the CPU: its wasm
-      // compile and warm-up otherwise compete with compositing on a 2-core machine and frames
-      // stall.
-      this.scheduler.dutyCap = levels.switching ? 0.25 : 1;
-      if (!slot.request && (!slot.mask.hasMask || this.scheduler.mayRequest(now))) {
-        // The newest frame goes to the segmenter when it is idle: a slow engine means older
-        // masks reused for more frames, never frames queued for it.
-        const pixels = slot.downscale.read().data;
-        this.scheduler.recordRequest(now);
-        levels.requestMask(slot, pixels, frame.timestamp);
-        levels.stepTrial(pixels, frame.timestamp, this.counters.framesSegmented);
-        const request = slot.request;
-        if (request && (!slot.mask.hasMask || this.scheduler.shouldWait())) {
-          const t0 = performance.now();
-          await waitAtMost(
-            request,
-            slot.mask.hasMask ? this.scheduler.waitLimitMs() : FIRST_MASK_WAIT_MS,
-          );
-          waitedMs = performance.now() - t0;
-          fresh = applyReady(slot, picture, small, level.mask) || fresh;
-        }
-      }
-      this.counters.masked(fresh);
-      levels.feedPending(picture, this.latestTimestamp ?? 0);
+    let ownMask = false;
+    // While another engine loads and settles beside this one, leave it the CPU: its wasm
+    // compile and warm-up otherwise compete with compositing on a 2-core machine and frames
+    // stall.
+    this.scheduler.dutyCap = levels.switching ? 0.25 : 1;
+    const now = performance.now();
+    const first = !slot.mask.hasMask && !slot.request;
+    if (slot.segmenter.inFlight < 2 && (first || this.scheduler.mayRequest(now))) {
+      // At most one request waits behind the one being segmented: a slow engine means masks
+      // reused for more frames, never frames queued for it.
+      const pixels = slot.downscale.read().data;
+      this.scheduler.recordRequest(now);
+      levels.requestMask(slot, pixels, frame.timestamp);
+      levels.stepTrial(pixels, frame.timestamp, this.counters.framesSegmented);
+      ownMask = true;
     }
+    levels.feedPending(picture, frame.timestamp);
+    const uploadMs = performance.now() - start;
+    await this.drawHeld(emit);
+    if (this.levels.active !== slot) return; // stopped meanwhile
+    // This frame's small picture stays in its stage while it waits; the next frame gets the other.
+    swapDownscale(this.gl, slot);
+    this.held = {
+      timing: { timestamp: frame.timestamp, duration: frame.duration },
+      receivedAt,
+      picture,
+      small,
+      slot,
+      request: ownMask ? slot.request : null,
+      path,
+      outputPath,
+      uploadMs,
+    };
+  }
+
+  /** Draws the held frame, if any, once its own mask is in (or its wait is over) and emits it. */
+  private async drawHeld(emit: (out: VideoFrame) => void): Promise<void> {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    const { slot, picture, small } = held;
+    if (held.request) {
+      await waitAtMost(
+        held.request,
+        slot.mask.hasMask ? this.scheduler.waitLimitMs() : FIRST_MASK_WAIT_MS,
+      );
+    }
+    if (this.disposed) return;
+    const start = performance.now();
+    const level = LEVELS[this.levels.drawnQuality()];
+    // Its own mask when it came in time; otherwise the newest there is (a late one lands on the
+    // next frame).
+    const fresh = applyReady(slot, picture, small, level.mask);
+    this.counters.masked(fresh);
     if (!slot.mask.hasMask) this.counters.withoutMask();
+    // The background as it is now: a change applies from the first frame drawn after it
+    // (FrameCompositor.setBackground says which).
+    const kind = this.compositor.backgroundKind;
     // Before the first mask the mask stage holds zeros: the output is background only.
     const { out, bg } = await this.compositor.compose(
       picture,
@@ -243,18 +302,18 @@ export class FramePipeline {
       { texture: slot.mask.output(), baseWidth: slot.downscale.width },
       level,
       kind,
-      outputPath,
-      frame,
+      held.outputPath,
+      held.timing,
     );
-    levels.warmPending(this.compositor, picture, bg, outputPath);
+    this.levels.warmPending(this.compositor, picture, bg, held.outputPath);
     // No per-frame getError(): it is a synchronous round trip to the GPU process; context loss
     // arrives as the 'webglcontextlost' event and is checked at the top of process().
-    const composeMs = performance.now() - start - waitedMs;
-    this.probe.record(path, composeMs);
+    const composeMs = held.uploadMs + performance.now() - start;
+    this.probe.record(held.path, composeMs);
     this.scheduler.recordCompose(composeMs);
     this.adapt();
-    this.counters.frameOut(receivedAt, composeMs, path);
-    return out;
+    this.counters.frameOut(held.receivedAt, composeMs, held.path);
+    if (out) emit(out);
   }
 
   stats(): ProcessorStats {
@@ -271,6 +330,8 @@ export class FramePipeline {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    // A held frame is only GL state (its VideoFrame went back to the caller): nothing to close.
+    this.held = null;
     this.levels.dispose();
     this.compositor.dispose();
     this.gl.getExtension('WEBGL_lose_context')?.loseContext();

@@ -110,9 +110,17 @@ export class RemoteSegmenter {
     }
   }
 
-  /** Whether a request is in flight: one at a time, so the engine never queues frames. */
+  /** Whether a request is in flight. */
   get busy(): boolean {
     return this.pending.size > 0;
+  }
+
+  /**
+   * Requests sent and not answered: the pipeline sends a frame while the previous one is still
+   * being segmented (at most one waits behind it), so the engine starts on it the moment it is free.
+   */
+  get inFlight(): number {
+    return this.pending.size;
   }
 
   /** Sends a copy of `pixels` (model-size RGBA). Rejects with a typed error; the caller keeps its last mask then. */

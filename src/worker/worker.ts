@@ -126,14 +126,15 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
       const receivedAt = performance.now();
       // canvas io frames were adopted when their message arrived.
       if (!ledger.owns(frame)) ledger.adopt(frame);
-      // One exit for every frame: enqueued or closed here, whatever process() does.
+      // One exit for every frame: enqueued or closed here, whatever process() does. process()
+      // emits the frames that are ready (the one before this, held for its mask, and this one
+      // when it passes through); it holds GL state, never the VideoFrame.
       try {
-        const out = await p.process(frame, receivedAt);
-        if (out) {
+        await p.process(frame, receivedAt, (out) => {
           if (out !== frame) ledger.adopt(out);
           ledger.handOff(out);
           controller.enqueue(out);
-        }
+        });
       } finally {
         if (ledger.owns(frame)) ledger.close(frame);
         if (outputCanvas) post({ type: 'frame-done' });
@@ -193,16 +194,19 @@ scope.addEventListener('message', (event) => {
       (async () => {
         if (message.adaptive !== undefined) p.setAdaptive(message.adaptive);
         if (message.segmentationSlowdown !== undefined) p.setSlowdown(message.segmentationSlowdown);
-        if (message.background) await p.setBackground(message.background);
+        // Frames are drawn a frame after they come in (FramePipeline.process): the boundary of a
+        // background change is the last frame drawn before it, not the newest that came in.
+        const boundary = message.background ? await p.setBackground(message.background) : null;
         // Last: a level on another engine resolves only once that engine serves.
         if (message.model !== undefined) await p.setModel(message.model, message.quality);
         else if (message.quality) await p.setQuality(message.quality);
+        return message.background ? boundary : p.latestTimestamp;
       })().then(
-        () =>
+        (afterTimestamp) =>
           post({
             type: 'updated',
             id: message.id,
-            afterTimestamp: p.latestTimestamp,
+            afterTimestamp,
             stats: p.stats(),
           }),
         (error: unknown) =>

@@ -1,0 +1,126 @@
+// The eval's summary: per processor (and level), the per-frame scores of each scenario folded into
+// the figures the table shows. Frames in the first 4 after a cut are judged apart ("after cut"), so
+// that the moving and settled figures say how well a mask follows, not how fast it recovers.
+import type { EvalRun, FrameRecord, ProcessorName } from './page';
+
+/** Frames 0..3 of a segment are the ones right after a cut. */
+const AFTER_CUT = 4;
+/** A held portrait counts as settled from its 8th frame on. */
+const SETTLED = 8;
+
+export interface Summary {
+  processor: ProcessorName;
+  quality: string | null;
+  moving: {
+    iou: number | null;
+    iouPrevious: number | null;
+    boundary: number | null;
+    mae: number | null;
+    flicker: number | null;
+    haloWithin: number | null;
+    haloMean: number | null;
+    afterCutIou: number | null;
+    outputFps: number;
+    cameraFps: number;
+    frames: number;
+  } | null;
+  portraits: {
+    settledIou: number | null;
+    afterCutIou: number | null;
+    boundary: number | null;
+    flicker: number | null;
+    haloWithin: number | null;
+    outputFps: number;
+    frames: number;
+  } | null;
+}
+
+function mean(values: Array<number | null>): number | null {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+const pick = (frames: FrameRecord[], key: keyof FrameRecord) =>
+  frames.map((f) => f[key] as number | null);
+
+export function summarise(runs: EvalRun[]): Summary[] {
+  const keyOf = (r: EvalRun) => `${r.processor} ${r.quality ?? ''}`;
+  const keys = [...new Set(runs.map(keyOf))];
+  return keys.map((key) => {
+    const mine = runs.filter((r) => keyOf(r) === key);
+    const first = mine[0] as EvalRun;
+    const moving = mine.find((r) => r.scenario === 'moving');
+    const portraits = mine.find((r) => r.scenario === 'portraits');
+    const following = (r: EvalRun) => r.frames.filter((f) => f.index >= AFTER_CUT);
+    const afterCut = (r: EvalRun) => r.frames.filter((f) => f.segment > 0 && f.index < AFTER_CUT);
+    return {
+      processor: first.processor,
+      quality: first.quality,
+      moving: moving
+        ? {
+            iou: mean(pick(following(moving), 'iou')),
+            iouPrevious: mean(pick(following(moving), 'iouPrevious')),
+            boundary: mean(pick(following(moving), 'boundary')),
+            mae: mean(pick(following(moving), 'mae')),
+            flicker: mean(pick(following(moving), 'flicker')),
+            haloWithin: mean(pick(following(moving), 'haloWithin')),
+            haloMean: mean(pick(following(moving), 'haloMean')),
+            afterCutIou: mean(pick(afterCut(moving), 'iou')),
+            outputFps: moving.outputFps,
+            cameraFps: moving.cameraFps,
+            frames: moving.frames.length,
+          }
+        : null,
+      portraits: portraits
+        ? {
+            settledIou: mean(
+              pick(
+                portraits.frames.filter((f) => f.index >= SETTLED),
+                'iou',
+              ),
+            ),
+            afterCutIou: mean(pick(afterCut(portraits), 'iou')),
+            boundary: mean(
+              pick(
+                portraits.frames.filter((f) => f.index >= SETTLED),
+                'boundary',
+              ),
+            ),
+            flicker: mean(
+              pick(
+                portraits.frames.filter((f) => f.index >= SETTLED),
+                'flicker',
+              ),
+            ),
+            haloWithin: mean(
+              pick(
+                portraits.frames.filter((f) => f.index >= SETTLED),
+                'haloWithin',
+              ),
+            ),
+            outputFps: portraits.outputFps,
+            frames: portraits.frames.length,
+          }
+        : null,
+    };
+  });
+}
+
+const f2 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(2));
+const f3 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(3));
+
+export function formatTable(summary: Summary[]): string {
+  const head =
+    '| processor | level | moving IoU | vs previous truth | boundary | MAE | flicker | halo ≤30 | after cut | portraits IoU | after cut | fps out / camera |';
+  const rule = `|${head
+    .split('|')
+    .slice(1, -1)
+    .map(() => '---')
+    .join('|')}|`;
+  const lines = summary.map((s) => {
+    const m = s.moving;
+    const p = s.portraits;
+    return `| ${s.processor} | ${s.quality ?? '–'} | ${f2(m?.iou)} | ${f2(m?.iouPrevious)} | ${f2(m?.boundary)} | ${f3(m?.mae)} | ${f3(m?.flicker)} | ${f2(m?.haloWithin)} | ${f2(m?.afterCutIou)} | ${f2(p?.settledIou)} | ${f2(p?.afterCutIou)} | ${m ? `${m.outputFps.toFixed(1)} / ${m.cameraFps.toFixed(1)}` : '–'} |`;
+  });
+  return [head, rule, ...lines].join('\n');
+}

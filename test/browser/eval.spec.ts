@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { Summary } from '../../eval/report';
+
+interface EvalResult {
+  fps: number;
+  summary: Summary[];
+  failures: string[];
+  offMachineRequests: string[];
+  runs: Array<{ processor: string; scenario: string; frames: Array<{ iou: number }> }>;
+}
+
+// The eval is a script: this runs its short setting (ours at fast on the composite clip and the
+// held portraits) and checks that it scored the output frames against the true masks and that
+// the mask is not behind its frame. Quality bars for every level are judged on the full run.
+test('npm run eval -- --quick scores the output track against true masks', () => {
+  test.setTimeout(240_000);
+  const out = join(mkdtempSync(join(tmpdir(), 'vb-eval-')), 'eval.json');
+  const run = spawnSync('npx', ['tsx', 'eval/run.ts', '--quick', '--out', out], {
+    encoding: 'utf8',
+    timeout: 220_000,
+  });
+  expect(existsSync(out), `no results file; stderr:\n${run.stderr}`).toBe(true);
+  expect(run.stdout).toContain('| processor | level | moving IoU |');
+  const result = JSON.parse(readFileSync(out, 'utf8')) as EvalResult;
+  expect(result.failures).toEqual([]);
+  expect(result.offMachineRequests).toEqual([]);
+  const fast = result.summary.find((s) => s.processor === 'ours' && s.quality === 'fast');
+  console.log('[eval quick]', JSON.stringify(fast));
+  if (!fast?.moving || !fast.portraits) throw new Error('no fast row with both scenarios');
+  // Enough output frames to judge: at least half of the camera's (40 moving, 80 portrait frames).
+  expect(fast.moving.frames).toBeGreaterThanOrEqual(20);
+  expect(fast.portraits.frames).toBeGreaterThanOrEqual(40);
+  // A person segmenter on a person: well above chance, and the held portraits settle.
+  expect(fast.moving.iou ?? 0).toBeGreaterThan(0.3);
+  expect(fast.portraits.settledIou ?? 0).toBeGreaterThan(0.6);
+  // Drawn with its own frame's mask: closer to this frame's truth than to the previous one's.
+  expect(fast.moving.iou ?? 0).toBeGreaterThan(fast.moving.iouPrevious ?? 1);
+  // The first frames after a cut are not drawn with the previous portrait's silhouette.
+  expect(fast.portraits.afterCutIou ?? 0).toBeGreaterThan(0.8 * (fast.portraits.settledIou ?? 1));
+});
