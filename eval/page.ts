@@ -19,6 +19,7 @@ import {
   type ScoreGrid,
   scoreFrame,
   scoreGrid,
+  shapeDefects,
 } from './score';
 
 const FIXTURES = '/test/fixtures/eval';
@@ -56,6 +57,9 @@ export interface FrameRecord extends FrameScore {
   haloMean: number;
   haloWithin: number;
   flicker: number | null;
+  /** Pixels at the scoring size: kept chunks touching no part of the person, holes inside it. */
+  floating: number;
+  holes: number;
 }
 
 export interface EvalRun {
@@ -300,6 +304,7 @@ class Scorer {
     const previousTruth = at.index > 0 && prevPos ? prevPos.frame.grid : null;
     const s = scoreFrame(alpha, at.frame.grid, previousTruth);
     const h = halo(at.frame.rgba, output, at.frame.band);
+    const defects = shapeDefects(alpha, at.frame.grid);
     const last = this.previous;
     const f =
       last && last.position.segment === at.segment
@@ -314,6 +319,8 @@ class Scorer {
       haloMean: h.meanDistance,
       haloWithin: h.withinTolerance,
       flicker: f,
+      floating: defects.floating,
+      holes: defects.holes,
     });
     this.previous = { alpha, position: at };
     this.addToStrip(position, at, alpha, output);

@@ -19,6 +19,9 @@ export interface Summary {
     flicker: number | null;
     haloWithin: number | null;
     haloMean: number | null;
+    /** Mean pixels per frame (320x180) of floating chunks and of holes. */
+    floating: number | null;
+    holes: number | null;
     afterCutIou: number | null;
     outputFps: number;
     cameraFps: number;
@@ -65,6 +68,8 @@ export function summarise(runs: EvalRun[]): Summary[] {
             flicker: mean(pick(following(moving), 'flicker')),
             haloWithin: mean(pick(following(moving), 'haloWithin')),
             haloMean: mean(pick(following(moving), 'haloMean')),
+            floating: mean(pick(following(moving), 'floating')),
+            holes: mean(pick(following(moving), 'holes')),
             afterCutIou: mean(pick(afterCut(moving), 'iou')),
             outputFps: moving.outputFps,
             cameraFps: moving.cameraFps,
@@ -107,11 +112,12 @@ export function summarise(runs: EvalRun[]): Summary[] {
 }
 
 const f2 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(2));
+const f0 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(0));
 const f3 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(3));
 
 export function formatTable(summary: Summary[]): string {
   const head =
-    '| processor | level | moving IoU | vs previous truth | boundary | MAE | flicker | halo ≤30 | after cut | portraits IoU | after cut | fps out / camera |';
+    '| processor | level | moving IoU | vs previous truth | boundary | MAE | flicker | halo ≤30 | floating px | holes px | after cut | portraits IoU | after cut | fps out / camera |';
   const rule = `|${head
     .split('|')
     .slice(1, -1)
@@ -120,7 +126,7 @@ export function formatTable(summary: Summary[]): string {
   const lines = summary.map((s) => {
     const m = s.moving;
     const p = s.portraits;
-    return `| ${s.processor} | ${s.quality ?? '–'} | ${f2(m?.iou)} | ${f2(m?.iouPrevious)} | ${f2(m?.boundary)} | ${f3(m?.mae)} | ${f3(m?.flicker)} | ${f2(m?.haloWithin)} | ${f2(m?.afterCutIou)} | ${f2(p?.settledIou)} | ${f2(p?.afterCutIou)} | ${m ? `${m.outputFps.toFixed(1)} / ${m.cameraFps.toFixed(1)}` : '–'} |`;
+    return `| ${s.processor} | ${s.quality ?? '–'} | ${f2(m?.iou)} | ${f2(m?.iouPrevious)} | ${f2(m?.boundary)} | ${f3(m?.mae)} | ${f3(m?.flicker)} | ${f2(m?.haloWithin)} | ${f0(m?.floating)} | ${f0(m?.holes)} | ${f2(m?.afterCutIou)} | ${f2(p?.settledIou)} | ${f2(p?.afterCutIou)} | ${m ? `${m.outputFps.toFixed(1)} / ${m.cameraFps.toFixed(1)}` : '–'} |`;
   });
   return [head, rule, ...lines].join('\n');
 }

@@ -268,3 +268,57 @@ export function halo(input: Uint8ClampedArray, output: Uint8ClampedArray, band: 
     ? { meanDistance: 0, withinTolerance: 1 }
     : { meanDistance: sum / n, withinTolerance: within / n };
 }
+
+export interface ShapeDefects {
+  /** Pixels of kept regions that touch no part of the true person: chunks of room floating beside it. */
+  floating: number;
+  /** Pixels inside the person (its truth shrunk by 2 pixels) drawn as background, in regions of 4 or more. */
+  holes: number;
+}
+
+/**
+ * Floating chunks and holes, at the scoring size: what a person sees as "a piece of the flag next
+ * to her" or "a hole in the helmet", which IoU folds in with edge errors.
+ */
+export function shapeDefects(alpha: Float32Array, grid: ScoreGrid): ShapeDefects {
+  const { width, height, truth } = grid;
+  const kept = new Uint8Array(alpha.length);
+  for (let i = 0; i < alpha.length; i++) kept[i] = (alpha[i] as number) >= 0.5 ? 1 : 0;
+  const inner = morph(truth, width, height, -2);
+  let floating = 0;
+  let holes = 0;
+  const seen = new Uint8Array(alpha.length);
+  const queue = new Int32Array(alpha.length);
+  const region = (seed: number, member: (p: number) => boolean) => {
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = seed;
+    seen[seed] = 1;
+    while (head < tail) {
+      const p = queue[head++] as number;
+      const x = p % width;
+      for (const q of [p - 1, p + 1, p - width, p + width]) {
+        if (q < 0 || q >= alpha.length || seen[q] === 1) continue;
+        if ((q === p - 1 && x === 0) || (q === p + 1 && x === width - 1)) continue;
+        if (!member(q)) continue;
+        seen[q] = 1;
+        queue[tail++] = q;
+      }
+    }
+    return queue.subarray(0, tail);
+  };
+  for (let p = 0; p < alpha.length; p++) {
+    if (seen[p] === 1 || Number.isNaN(alpha[p] as number)) continue;
+    if (kept[p] === 1) {
+      const pixels = region(p, (q) => kept[q] === 1 && !Number.isNaN(alpha[q] as number));
+      if (!pixels.some((q) => truth[q] === 1)) floating += pixels.length;
+    } else if (inner[p] === 1) {
+      const pixels = region(
+        p,
+        (q) => kept[q] === 0 && inner[q] === 1 && !Number.isNaN(alpha[q] as number),
+      );
+      if (pixels.length >= 4) holes += pixels.length;
+    }
+  }
+  return { floating, holes };
+}

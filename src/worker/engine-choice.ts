@@ -85,6 +85,7 @@ export function specFor(model: LevelModel, backend: string, ctx: ChoiceContext):
     modelName: model.file.split('/').pop() ?? model.file,
     width: model.width,
     height: model.height,
+    cleanShapes: model.cleanShapes === true,
   };
   if (model.engine === 'mediapipe') {
     return {

@@ -5,6 +5,7 @@
  * pipeline worker owns this worker (RemoteSegmenter) and terminates it after 'disposed'.
  */
 import { serializeError, VirtualBackgroundError } from '../errors';
+import { MaskCleanup } from './mask-cleanup';
 import type { SegmentationEngine } from './segmenter';
 import type { FromSegmenter, ToSegmenter } from './segmenter-protocol';
 
@@ -70,6 +71,9 @@ WebAssembly.instantiateStreaming = async (
   return result;
 };
 
+/** The shape clean-up for this engine's masks, when its spec asks for it. */
+let cleanup: MaskCleanup | null = null;
+
 /** Messages run one at a time, in order: segment() may be async (onnxruntime-web). */
 let queue: Promise<void> = Promise.resolve();
 
@@ -83,6 +87,9 @@ async function load(message: Extract<ToSegmenter, { type: 'load' }>): Promise<vo
       spec.engine === 'mediapipe'
         ? await (await import('./mediapipe-segmenter')).createMediaPipeEngine(spec)
         : await (await import('./onnx-segmenter')).createOnnxEngine(spec);
+    cleanup = spec.cleanShapes
+      ? new MaskCleanup(engine.info.inputWidth, engine.info.inputHeight)
+      : null;
     scope.postMessage({
       type: 'loaded',
       info: engine.info,
@@ -123,6 +130,7 @@ async function segment(message: Extract<ToSegmenter, { type: 'segment' }>): Prom
       const extraMs = (performance.now() - t0) * (message.slowdown - 1);
       await new Promise((resolve) => setTimeout(resolve, extraMs));
     }
+    cleanup?.apply(mask);
     const inferenceMs = performance.now() - t0;
     scope.postMessage({ type: 'mask', id, mask: mask.buffer, pixels, inferenceMs }, [
       mask.buffer,

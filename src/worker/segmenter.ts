@@ -15,6 +15,12 @@ interface CommonSpec {
   /** Model input size; the pipeline's downscale stage renders exactly this. */
   width: number;
   height: number;
+  /**
+   * Clean the mask's shapes before it is sent (mask-cleanup.ts): the levels' landscape model only
+   * (LevelModel.cleanShapes); never a custom model's class selection, where small kept regions
+   * may be what the app asked for.
+   */
+  cleanShapes: boolean;
 }
 
 export interface MediaPipeSpec extends CommonSpec {

@@ -40,10 +40,10 @@ test('1280x720 fast: frame rate and stage timings, main thread never blocked', a
   // bench). With a core taken by other work ours gave 11.8–19.1 of 27.5–28.6; the quiet-machine
   // figure (29+ of 30) is the bench's.
   expect(ext?.fpsOut ?? 0).toBeGreaterThan(0.25 * (ext?.fpsIn ?? 30));
-  // Nothing is lost inside the pipeline: every frame that came in went out, except the one held
-  // for its own mask when the stats were taken.
+  // Nothing is lost inside the pipeline: every frame that came in went out, except, when the stats
+  // were taken, the one held for its own mask and the one being uploaded beside it.
   expect(s.framesIn - s.framesOut).toBeGreaterThanOrEqual(0);
-  expect(s.framesIn - s.framesOut).toBeLessThanOrEqual(1);
+  expect(s.framesIn - s.framesOut).toBeLessThanOrEqual(2);
 });
 
 test('stop(): output track ended, worker gone, no VideoFrame left open', async ({ page }) => {

@@ -9,6 +9,7 @@ import {
   recoverAlpha,
   scoreFrame,
   scoreGrid,
+  shapeDefects,
 } from '../../eval/score';
 
 const W = 64;
@@ -139,5 +140,18 @@ describe('eval scoring from output pixels', () => {
     const dot = rect(30, 18, 1, 1);
     expect(morph(dot, W, H, 2).reduce((s, v) => s + v, 0)).toBe(25);
     expect(morph(rect(10, 10, 5, 5), W, H, -2).reduce((s, v) => s + v, 0)).toBe(1);
+  });
+});
+
+describe('shape defects', () => {
+  it('counts a kept chunk away from the person and a hole inside it', () => {
+    const truth = rect(20, 4, 20, 28);
+    const grid = scoreGrid(truth, W, H, 1, 2);
+    const alpha = new Float32Array(W * H);
+    for (let p = 0; p < alpha.length; p++) alpha[p] = truth[p] as number;
+    expect(shapeDefects(alpha, grid)).toEqual({ floating: 0, holes: 0 });
+    for (let y = 2; y < 6; y++) for (let x = 50; x < 55; x++) alpha[y * W + x] = 1; // 20 px chunk
+    for (let y = 14; y < 17; y++) for (let x = 28; x < 31; x++) alpha[y * W + x] = 0; // 9 px hole
+    expect(shapeDefects(alpha, grid)).toEqual({ floating: 20, holes: 9 });
   });
 });

@@ -44,6 +44,8 @@ export async function gapsWhileLoading(
       height: 144,
       delegate: kind === 'mediapipe-gpu' ? 'GPU' : 'CPU',
       foreground: [],
+      // Raw model output: these compare engines, not the shape clean-up.
+      cleanShapes: false,
     });
   } else if (kind === 'ort-wasm') {
     seg = await RemoteSegmenter.create({
@@ -59,6 +61,8 @@ export async function gapsWhileLoading(
       std: [1, 1, 1],
       output: 'probability',
       foreground: [],
+      // Raw model output: these compare engines, not the shape clean-up.
+      cleanShapes: false,
       threads: 1,
     });
   } else await sleep(3000);

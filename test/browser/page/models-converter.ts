@@ -92,6 +92,8 @@ export async function compareConverter(
     height: 144,
     delegate: 'CPU' as const,
     foreground: [],
+    // Raw model output: these compare engines, not the shape clean-up.
+    cleanShapes: false,
   };
   const tasks = await RemoteSegmenter.create(tasksSpec);
   const onnxBase = {
@@ -103,6 +105,8 @@ export async function compareConverter(
     std: [1, 1, 1] as [number, number, number],
     output: 'probability' as const,
     foreground: [],
+    // Raw model output: these compare engines, not the shape clean-up.
+    cleanShapes: false,
     threads: 1,
   };
   const converted = await RemoteSegmenter.create({
