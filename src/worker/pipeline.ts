@@ -5,61 +5,44 @@
  * - FrameCompositor (frame-compositor.ts): input path, background, compositing, output path;
  * - LevelSwitch (level-switch.ts): the serving engine slot, level/model switches, backend trial;
  * - MaskScheduler: which frames get a fresh mask and how long a frame may wait for it;
+ * - drawHeldFrame (held-frame.ts): a frame held for its own mask, drawn once it is in;
  * - PathProbe: which input path is cheaper here; warmUp (warm-up.ts): the start-up GL compiles;
  * - AdaptiveQuality: steps the level down under load and back; PipelineStats: the stats.
  */
 import { VirtualBackgroundError } from '../errors';
-import { canUploadPlanes, type InputPath } from '../gl/frame-input-stage';
-import type { RenderTarget } from '../gl/gl-utils';
-import type { Picture } from '../gl/picture';
-import { LEVELS, type LevelModel } from '../levels';
+import { canUploadPlanes } from '../gl/frame-input-stage';
+import type { LevelModel } from '../levels';
 import type { BackgroundPayload, WorkerSettings } from '../protocol';
 import type { ProcessorStats, Quality } from '../types';
 import { AdaptiveQuality, type QualityChange } from './adaptive-quality';
 import { choiceContextFor } from './engine-choice';
-import { applyReady, type EngineSlot, swapDownscale } from './engine-slots';
-import { FrameCompositor, type FrameTiming } from './frame-compositor';
+import { swapDownscale } from './engine-slots';
+import { FrameCompositor } from './frame-compositor';
 import type { FrameLedger } from './frame-ledger';
 import { createPipelineContext } from './gl-context';
+import { drawHeldFrame, type HeldFrame, type HeldFrameContext } from './held-frame';
 import { LevelSwitch } from './level-switch';
 import { MaskScheduler } from './mask-scheduler';
 import { PathProbe } from './path-probe';
 import { PipelineStats } from './pipeline-stats';
 import { warmUp } from './warm-up';
 
-/** Wait this long for the very first mask: the alternative is a frame with no person in it. */
-const FIRST_MASK_WAIT_MS = 1000;
-
-interface HeldFrame {
-  timing: FrameTiming;
-  receivedAt: number;
-  picture: Picture;
-  small: RenderTarget;
-  /** The engine slot whose mask stage draws it (a takeover draws it first: process()). */
-  slot: EngineSlot;
-  /** Its own mask request, or null when the engine was busy and it reuses the newest mask. */
-  request: Promise<void> | null;
-  path: InputPath;
-  outputPath: InputPath;
-  /** Upload, downscale and readback: the part of its compositing cost spent when it came in. */
-  uploadMs: number;
-}
-
-export class FramePipeline {
+export class FramePipeline implements HeldFrameContext {
   private readonly canvas: OffscreenCanvas;
   private readonly gl: WebGL2RenderingContext;
   private readonly software: boolean;
-  private readonly compositor: FrameCompositor;
-  private readonly levels: LevelSwitch;
-  private readonly probe: PathProbe;
-  private readonly scheduler: MaskScheduler;
+  readonly compositor: FrameCompositor;
+  readonly levels: LevelSwitch;
+  readonly probe: PathProbe;
+  readonly scheduler: MaskScheduler;
   private readonly adaptive: AdaptiveQuality;
-  private readonly counters: PipelineStats;
+  readonly counters: PipelineStats;
   private adaptiveOn: boolean;
   /** The user's choice: the ceiling for adaptive quality. */
   private requestedQuality: Quality;
   private contextLost = false;
   private disposed = false;
+  readonly isDisposed = () => this.disposed;
   /** The frame waiting for its own mask (process()); its picture and small picture stay in GL. */
   private held: HeldFrame | null = null;
   /** Capture timestamp (µs) of the newest frame that entered process(), finished or not. */
@@ -202,13 +185,11 @@ export class FramePipeline {
   }
 
   /**
-   * Takes one camera frame and emits the output frames that are ready, in capture order: each
-   * frame is drawn with the mask computed from that same frame. So that inference and compositing
-   * overlap, a frame is held (its picture in GL, its mask requested) while the next one comes in:
-   * the next frame's upload and request go first, then the held frame waits what is left of the
-   * budget for its mask and is drawn. An output frame leaves one camera frame later than it would
-   * unpipelined, with a mask that is not a frame late. The input frame stays owned by the caller;
-   * an emitted frame is either that same frame (passthrough) or a new one the caller must adopt.
+   * Takes one camera frame and emits, in capture order, the frames that are ready, each drawn with
+   * the mask of that same frame: a frame is held (picture in GL, mask requested) while the next one
+   * is uploaded and sent, then drawn (held-frame.ts), so inference overlaps compositing at the
+   * cost of one frame of latency. The caller keeps the input frame; an emitted frame is that same
+   * frame (passthrough) or a new one the caller must adopt.
    */
   async process(
     frame: VideoFrame,
@@ -277,43 +258,11 @@ export class FramePipeline {
     const held = this.held;
     if (!held) return;
     this.held = null;
-    const { slot, picture, small } = held;
-    if (held.request) {
-      await waitAtMost(
-        held.request,
-        slot.mask.hasMask ? this.scheduler.waitLimitMs() : FIRST_MASK_WAIT_MS,
-      );
-    }
-    if (this.disposed) return;
-    const start = performance.now();
-    const level = LEVELS[this.levels.drawnQuality()];
-    // Its own mask when it came in time; otherwise the newest there is (a late one lands on the
-    // next frame).
-    const fresh = applyReady(slot, picture, small, level.mask);
-    this.counters.masked(fresh);
-    if (!slot.mask.hasMask) this.counters.withoutMask();
-    // The background as it is now: a change applies from the first frame drawn after it
-    // (FrameCompositor.setBackground says which).
-    const kind = this.compositor.backgroundKind;
-    // Before the first mask the mask stage holds zeros: the output is background only.
-    const { out, bg } = await this.compositor.compose(
-      picture,
-      small,
-      { texture: slot.mask.output(), baseWidth: slot.downscale.width },
-      level,
-      kind,
-      held.outputPath,
-      held.timing,
-    );
-    this.levels.warmPending(this.compositor, picture, bg, held.outputPath);
-    // No per-frame getError(): it is a synchronous round trip to the GPU process; context loss
-    // arrives as the 'webglcontextlost' event and is checked at the top of process().
-    const composeMs = held.uploadMs + performance.now() - start;
-    this.probe.record(held.path, composeMs);
-    this.scheduler.recordCompose(composeMs);
+    const drawn = await drawHeldFrame(this, held);
+    if (!drawn) return;
     this.adapt();
-    this.counters.frameOut(held.receivedAt, composeMs, held.path);
-    if (out) emit(out);
+    this.counters.frameOut(held.receivedAt, drawn.composeMs, held.path);
+    if (drawn.out) emit(drawn.out);
   }
 
   stats(): ProcessorStats {
@@ -336,16 +285,4 @@ export class FramePipeline {
     this.compositor.dispose();
     this.gl.getExtension('WEBGL_lose_context')?.loseContext();
   }
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
-function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    const done = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    promise.then(done, done);
-  });
 }
