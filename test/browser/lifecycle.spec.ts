@@ -215,8 +215,10 @@ test('4x slower segmentation: the output keeps the frame rate by reusing masks, 
   );
   // Judged against the same run at normal speed: on a busy machine neither reaches 30 fps, and a
   // slower segmenter must cost the output no more than a fifth of what this machine gives now,
-  // by reusing masks over more frames, not by making frames wait for them.
-  expect(baseline.fpsOut).toBeGreaterThan(0.5 * baseline.cameraFps);
+  // by reusing masks over more frames, not by making frames wait for them. The floor only says
+  // the baseline did not collapse (livekit runs 1–2 fps here): with a core kept busy the normal
+  // speed phase gave 13.4, 18.6 and 19.1 fps of a 30 fps camera (2026-12-02).
+  expect(baseline.fpsOut).toBeGreaterThan(0.4 * baseline.cameraFps);
   expect(slowed.fpsOut).toBeGreaterThanOrEqual(0.8 * baseline.fpsOut);
   const share = (p: typeof slowed) => p.framesSegmented / (p.framesSegmented + p.framesReused);
   expect(share(slowed)).toBeLessThan(share(baseline));
