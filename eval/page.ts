@@ -164,7 +164,9 @@ export async function runEval(request: EvalRequest): Promise<EvalRun> {
   const positions = buildScenario(request, clips, loaded);
   if (positions.length === 0) throw new Error(`no frames for ${request.scenario}`);
   const scorer = new Scorer(positions, width, height, request.stripRows);
-  const settleMs = 1500;
+  // The first start in a fresh page compiles shaders and wasm for a second or more: frames scored
+  // during that would measure the start-up, not the masks.
+  const settleMs = 3000;
   let framesFed = 0;
   let durationS = 0;
   try {

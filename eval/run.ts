@@ -31,7 +31,7 @@ const USAGE = `npm run eval -- [options]
                    (the suite's short setting)
   --levels a,b     our levels (default fast,balanced,accurate; "none" for none)
   --peers a,b      livekit,twilio (default both; "none" for none)
-  --passes N       times the moving clips are played (default 2; 1 with --quick)
+  --passes N       times the clips are played (default 2)
   --scenarios a,b  moving,portraits (default both)
   --out FILE       JSON (default .eval-results/eval-<date>.json); strips go beside it
   --help           this text`;
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   for (const l of levels) if (!QUALITIES.includes(l)) throw new Error(`--levels: no level ${l}`);
   const peerArg = arg('--peers') ?? (quick ? 'none' : 'livekit,twilio');
   const peers = (peerArg === 'none' ? [] : peerArg.split(',')) as ProcessorName[];
-  const passes = Number(arg('--passes') ?? (quick ? 1 : 2));
+  const passes = Number(arg('--passes') ?? 2);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const out = resolve(arg('--out') ?? join(root, '.eval-results', `eval-${stamp}.json`));
   mkdirSync(dirname(out), { recursive: true });
