@@ -4,7 +4,7 @@
 // | output) for a person to look at. A script, not a test: the suite runs its --quick setting and
 // checks the JSON (test/browser/eval.spec.ts).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { createServer } from 'vite';
 import {
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
         if (run.strip) {
           const file = `${out.replace(/\.json$/, '')}-${label.replace(/ /g, '-')}.png`;
           writeFileSync(file, Buffer.from(run.strip, 'base64'));
-          run.strip = file;
+          run.strip = relative(root, file);
         }
         runs.push(run);
       }

@@ -56,10 +56,11 @@ export async function drawHeldFrame(
   const { compositor, levels, scheduler, counters } = ctx;
   const { slot, picture, small } = held;
   if (held.request) {
-    await waitAtMost(
-      held.request,
-      slot.mask.hasMask ? scheduler.waitLimitMs() : FIRST_MASK_WAIT_MS,
-    );
+    // The long first wait only when there is no mask at all: a slot that just took over has one
+    // waiting in slot.ready (its last answer while it settled), and a second of waiting there
+    // stalled the output at every level switch on a loaded machine.
+    const hasMask = slot.mask.hasMask || slot.ready !== null;
+    await waitAtMost(held.request, hasMask ? scheduler.waitLimitMs() : FIRST_MASK_WAIT_MS);
   }
   if (ctx.isDisposed()) return null;
   const start = performance.now();
