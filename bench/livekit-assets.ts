@@ -4,7 +4,7 @@
 // (or measure something else) mid-run.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { Plugin } from 'vite';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import type { LivekitOptions } from '../test/browser/page/livekit';
 import { root } from './cli';
 
@@ -104,4 +104,23 @@ export async function checkServed(base: string, files: string[]): Promise<void> 
       );
     }
   }
+}
+
+/**
+ * The repo's dev server for a script (the bench, the eval): any free port, no hot reload (others
+ * edit src/ while a run goes on, and a reload would navigate the page mid-measurement), with the
+ * staged files served as they are.
+ */
+export async function startScriptServer(): Promise<{ server: ViteDevServer; base: string }> {
+  const server = await createServer({
+    root,
+    configFile: join(root, 'vite.config.ts'),
+    server: { port: 0, hmr: false, watch: null },
+    logLevel: 'error',
+    plugins: [serveStaged()],
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  const port = typeof address === 'object' && address ? address.port : 5173;
+  return { server, base: `http://localhost:${port}` };
 }

@@ -2,21 +2,19 @@
 // measured from outside the processor (test/browser/page/harness.ts measureOutput) so ours and
 // livekit read the same way; then the soak. Nothing may leave the machine, so every off-machine
 // request is blocked here and handed back for the run to fail on.
-import { join } from 'node:path';
 import { type BrowserContext, chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import type { Background, Quality } from '../src/index';
 import type { ExternalMeasurement, PerformanceResult } from '../test/browser/page/harness';
 import type { LivekitOptions, LivekitResult } from '../test/browser/page/livekit';
 import { chromiumLaunchOptions } from '../test/chromium';
 import { ensureCameraFixture } from '../test/fixtures/camera-fixture';
-import { type Options, root } from './cli';
+import type { Options } from './cli';
 import {
   checkServed,
   LIVEKIT_ASSETS,
   type StagedLivekit,
-  serveStaged,
   stageLivekitAssets,
+  startScriptServer,
 } from './livekit-assets';
 import { BLUR, type Config, livekitRow, oursRow, type Row } from './rows';
 
@@ -79,18 +77,7 @@ export async function measure(
   const soakWindowS = Math.min(30, soakSeconds / 2);
   const fixture = ensureCameraFixture();
   const livekit = stageLivekitAssets();
-  const server = await createServer({
-    root,
-    configFile: join(root, 'vite.config.ts'),
-    // Others edit src/ while a bench runs: a hot reload would navigate the page mid-measurement.
-    server: { port: 0, hmr: false, watch: null },
-    logLevel: 'error',
-    plugins: [serveStaged()],
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  const port = typeof address === 'object' && address ? address.port : 5173;
-  const base = `http://localhost:${port}`;
+  const { server, base } = await startScriptServer();
   await checkServed(base, livekit.files);
   const browser = await chromium.launch(chromiumLaunchOptions(fixture.path));
   const context = await browser.newContext();

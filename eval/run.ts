@@ -6,12 +6,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
-import { createServer } from 'vite';
 import {
   LIVEKIT_ASSETS,
-  serveStaged,
   stageLivekitAssets,
   stageTwilioAssets,
+  startScriptServer,
   TWILIO_ASSETS,
 } from '../bench/livekit-assets';
 import type { Quality } from '../src/index';
@@ -85,17 +84,7 @@ async function main(): Promise<void> {
 
   const livekit = stageLivekitAssets();
   const twilio = stageTwilioAssets();
-  const server = await createServer({
-    root,
-    configFile: join(root, 'vite.config.ts'),
-    server: { port: 0, hmr: false, watch: null },
-    logLevel: 'error',
-    plugins: [serveStaged()],
-  });
-  await server.listen();
-  const address = server.httpServer?.address();
-  const port = typeof address === 'object' && address ? address.port : 5173;
-  const base = `http://localhost:${port}`;
+  const { server, base } = await startScriptServer();
   const browser = await chromium.launch(chromiumLaunchOptions(ensureCameraFixture().path));
   const context = await browser.newContext();
   // Nothing may leave the machine: a processor reaching for its CDN fails here, visibly.
