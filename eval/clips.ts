@@ -4,8 +4,8 @@
  * built from them, and the schedule that plays them in real time with the clip position in each
  * frame's timestamp.
  */
-import type { EvalRequest } from './page';
-import { haloBand, type ScoreGrid, scoreGrid } from './score';
+import type { EvalRequest, ScenarioName } from './page';
+import { GREEN, haloBand, nearGreen, type ScoreGrid, scoreGrid } from './score';
 
 export const FIXTURES = '/test/fixtures/eval';
 /** Scores are computed at the full size / this (320x180 for the 640x360 clips). */
@@ -16,7 +16,7 @@ export const WARMUP_FRAMES = 45;
 
 export interface ManifestClip {
   name: string;
-  kind: 'moving' | 'composite' | 'portrait';
+  kind: 'moving' | 'composite' | 'portrait' | 'shapes';
   frames: Array<{ image: string; mask: string }>;
 }
 
@@ -27,7 +27,15 @@ export interface SourceFrame {
   i420: Uint8Array;
   mask: Uint8Array;
   grid: ScoreGrid;
+  /** The halo band at full size: 1..6 = pixels outside the true mask, 0 = not in the band. */
   band: Uint8Array;
+  /**
+   * 1 where the true mask itself, composited onto green and sent through I420 as the browser draws
+   * it, shows green (within the halo tolerance): the pixels a 4:2:0 output (I420, NV12) can get
+   * right. Beside the person a pixel shares its chroma sample with her, so her colour bleeds into
+   * it whatever the mask; a halo judged on such an output leaves those pixels out.
+   */
+  greenThrough420: Uint8Array;
 }
 
 export interface Position {
@@ -50,7 +58,7 @@ export async function fetchBitmap(path: string): Promise<ImageBitmap> {
 }
 
 /** Limited-range BT.601 (a webcam's usual colours), 4:2:0 with 2x2 chroma averages. */
-function toI420(rgba: Uint8ClampedArray, width: number, height: number): Uint8Array {
+export function toI420(rgba: Uint8ClampedArray, width: number, height: number): Uint8Array {
   const out = new Uint8Array(width * height * 1.5);
   const cw = width / 2;
   const uOff = width * height;
@@ -134,12 +142,25 @@ export async function loadClips(
         mask,
         grid: scoreGrid(mask, width, height, SCORE_FACTOR, BAND_RADIUS),
         band: haloBand(mask, width, height),
+        greenThrough420: new Uint8Array(0),
       };
       // What the browser draws for this I420 frame is the input every processor gets.
       const vf = videoFrame(source, width, height, 0);
       ctx.drawImage(vf, 0, 0);
       vf.close();
       source.rgba = ctx.getImageData(0, 0, width, height).data;
+      // The best any processor can do through a 4:2:0 output: the truth, composited exactly.
+      const perfect = source.rgba.slice();
+      for (let p = 0; p < mask.length; p++) if (mask[p] === 0) perfect.set(GREEN, p * 4);
+      const through = videoFrame(
+        { ...source, i420: toI420(perfect, width, height) },
+        width,
+        height,
+        0,
+      );
+      ctx.drawImage(through, 0, 0);
+      through.close();
+      source.greenThrough420 = nearGreen(ctx.getImageData(0, 0, width, height).data);
       frames.push(source);
     }
     loaded.set(clip.name, frames);
@@ -147,19 +168,46 @@ export async function loadClips(
   return loaded;
 }
 
+/** The clip kinds each scenario plays. */
+const SCENARIO_KINDS: Record<ScenarioName, ReadonlyArray<ManifestClip['kind']>> = {
+  moving: ['moving', 'composite'],
+  portraits: ['portrait'],
+  shapes: ['shapes'],
+};
+
+/** The clips a scenario plays, in manifest order: the only ones it needs loaded. */
+export function scenarioClips(request: EvalRequest, manifest: ManifestClip[]): ManifestClip[] {
+  return manifest.filter(
+    (c) =>
+      (!request.clips || request.clips.includes(c.name)) &&
+      SCENARIO_KINDS[request.scenario].includes(c.kind),
+  );
+}
+
 export function buildScenario(
   request: EvalRequest,
   manifest: ManifestClip[],
   loaded: Map<string, SourceFrame[]>,
 ): Position[] {
+  const clips = scenarioClips(request, manifest);
+  if (request.scenario === 'shapes') {
+    // A shapes clip is one loop (its last frame leads into its first), so its passes play as one
+    // segment with no cut: every frame is judged as settled, flicker across the seam included.
+    return clips.flatMap((clip, segment) => {
+      const frames = loaded.get(clip.name) as SourceFrame[];
+      return Array.from({ length: request.passes * frames.length }, (_, index) => ({
+        frame: frames[index % frames.length] as SourceFrame,
+        segment,
+        index,
+      }));
+    });
+  }
   const positions: Position[] = [];
   let segment = 0;
-  const wanted = (c: ManifestClip) => !request.clips || request.clips.includes(c.name);
   for (let pass = 0; pass < request.passes; pass++) {
-    for (const clip of manifest.filter(wanted)) {
+    for (const clip of clips) {
       const frames = loaded.get(clip.name) as SourceFrame[];
-      const moving = clip.kind === 'moving' || clip.kind === 'composite';
-      if (moving !== (request.scenario === 'moving')) continue;
+      const moving = request.scenario === 'moving';
       const sequence = moving ? frames : Array.from({ length: 20 }, () => frames[0] as SourceFrame);
       sequence.forEach((frame, index) => {
         positions.push({ frame, segment, index });

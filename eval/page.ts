@@ -5,13 +5,14 @@
  * the frame it was made from (scorer.ts; the clip position is in the timestamp). Scoring is from
  * the output pixels only (score.ts). Loaded by the eval runner into the test page.
  */
-import { createVirtualBackground, type Quality } from '../src/index';
+import { createVirtualBackground, type ProcessorStats, type Quality } from '../src/index';
 import {
   buildScenario,
   loadClips,
   loadManifest,
   type Position,
   Schedule,
+  scenarioClips,
   sleep,
   videoFrame,
   WARMUP_FRAMES,
@@ -22,13 +23,20 @@ import { type FrameRecord, Scorer } from './scorer';
 export type { FrameRecord } from './scorer';
 
 export type ProcessorName = 'ours' | 'livekit' | 'twilio';
-export type ScenarioName = 'moving' | 'portraits';
+/**
+ * moving: clips that move; portraits: stills held, with hard cuts; shapes: a flag beside the person
+ * and a card held in front of her, for floating chunks, holes and halo.
+ */
+export type ScenarioName = 'moving' | 'portraits' | 'shapes';
 
 export interface EvalRequest {
   processor: ProcessorName;
   quality?: Quality;
   scenario: ScenarioName;
-  /** Times the moving clips are played (portraits: each held this many times 20 frames). */
+  /**
+   * Times the clips are played (portraits: each held this many times 20 frames; shapes: the loop
+   * played this many times over, with no cut).
+   */
   passes: number;
   fps: number;
   /** Only these clips (by name), when given: the suite's short setting. */
@@ -53,6 +61,11 @@ export interface EvalRun {
   cameraFps: number;
   /** PNG (base64): rows of frame | true mask | recovered mask | output. */
   strip: string | null;
+  /**
+   * Ours only: its stats as it stopped (which output path, how many frames reused a late mask),
+   * to tell a mask's fault from a frame drawn with a stale one.
+   */
+  stats: ProcessorStats | null;
   errors: string[];
 }
 
@@ -159,7 +172,8 @@ export async function runEval(request: EvalRequest): Promise<EvalRun> {
   };
   const manifest = await loadManifest();
   const { width, height } = manifest;
-  const clips = manifest.clips.filter((c) => !request.clips || request.clips.includes(c.name));
+  // Only what the scenario plays: every frame loaded costs the page a few conversions up front.
+  const clips = scenarioClips(request, manifest.clips);
   const loaded = await loadClips(clips, width, height);
   const positions = buildScenario(request, clips, loaded);
   if (positions.length === 0) throw new Error(`no frames for ${request.scenario}`);
@@ -169,6 +183,7 @@ export async function runEval(request: EvalRequest): Promise<EvalRun> {
   const settleMs = 3000;
   let framesFed = 0;
   let durationS = 0;
+  let stats: ProcessorStats | null = null;
   try {
     if (request.processor === 'twilio') {
       ({ framesFed, durationS } = await runTwilio(request, positions, scorer, width, height));
@@ -184,7 +199,10 @@ export async function runEval(request: EvalRequest): Promise<EvalRun> {
             adaptive: false,
           });
           out = await vb.start(camera.track);
-          stopProcessor = () => vb.stop();
+          stopProcessor = () => {
+            stats = vb.stats();
+            return vb.stop();
+          };
         } else {
           ({ out, stop: stopProcessor } = await startLivekit(request, camera.track, width, height));
         }
@@ -218,6 +236,7 @@ export async function runEval(request: EvalRequest): Promise<EvalRun> {
     outputFps: durationS > 0 ? outputFrames / durationS : 0,
     cameraFps: durationS > 0 ? framesFed / durationS : 0,
     strip: await scorer.strip(),
+    stats,
     errors,
   };
 }

@@ -36,11 +36,48 @@ export interface Summary {
     outputFps: number;
     frames: number;
   } | null;
+  /**
+   * The shapes clip (a flag beside the person, a card in the wall's colour held in front): the
+   * worst frame's largest floating chunk and largest hole (pixels at 320x180), and the halo band
+   * over all frames.
+   */
+  shapes: {
+    iou: number | null;
+    largestFloating: number | null;
+    largestHole: number | null;
+    haloWithin: number | null;
+    /** The worst frame's 95th percentile of the distance from green in the halo band. */
+    haloP95: number | null;
+    /**
+     * haloWithin over the band pixels the output's pixel format can show as green (a 4:2:0 output
+     * bleeds the person's chroma one pixel out whatever the mask), and their share of the band.
+     */
+    haloFormatWithin: number | null;
+    haloFormatShare: number | null;
+    /** haloWithin per ring (1..6 pixels outside the person), mean over the frames. */
+    haloWithinByRing: Array<number | null>;
+    outputFps: number;
+    cameraFps: number;
+    frames: number;
+  } | null;
 }
 
 function mean(values: Array<number | null>): number | null {
   const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
   return v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+function max(values: Array<number | null>): number | null {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  return v.length === 0 ? null : Math.max(...v);
+}
+
+/** Ring by ring mean of per-frame shares (frames whose ring had no judged pixel left out). */
+function meanByRing(frames: FrameRecord[]): Array<number | null> {
+  const rings = Math.max(0, ...frames.map((f) => f.haloWithinByRing.length));
+  return Array.from({ length: rings }, (_, k) =>
+    mean(frames.map((f) => f.haloWithinByRing[k] ?? null)),
+  );
 }
 
 const pick = (frames: FrameRecord[], key: keyof FrameRecord) =>
@@ -54,6 +91,7 @@ export function summarise(runs: EvalRun[]): Summary[] {
     const first = mine[0] as EvalRun;
     const moving = mine.find((r) => r.scenario === 'moving');
     const portraits = mine.find((r) => r.scenario === 'portraits');
+    const shapes = mine.find((r) => r.scenario === 'shapes');
     const following = (r: EvalRun) => r.frames.filter((f) => f.index >= AFTER_CUT);
     const afterCut = (r: EvalRun) => r.frames.filter((f) => f.segment > 0 && f.index < AFTER_CUT);
     return {
@@ -107,6 +145,21 @@ export function summarise(runs: EvalRun[]): Summary[] {
             frames: portraits.frames.length,
           }
         : null,
+      shapes: shapes
+        ? {
+            iou: mean(pick(shapes.frames, 'iou')),
+            largestFloating: max(pick(shapes.frames, 'largestFloating')),
+            largestHole: max(pick(shapes.frames, 'largestHole')),
+            haloWithin: mean(pick(shapes.frames, 'haloWithin')),
+            haloP95: max(pick(shapes.frames, 'haloP95')),
+            haloFormatWithin: mean(pick(shapes.frames, 'haloFormatWithin')),
+            haloFormatShare: mean(pick(shapes.frames, 'haloFormatShare')),
+            haloWithinByRing: meanByRing(shapes.frames),
+            outputFps: shapes.outputFps,
+            cameraFps: shapes.cameraFps,
+            frames: shapes.frames.length,
+          }
+        : null,
     };
   });
 }
@@ -123,10 +176,34 @@ export function formatTable(summary: Summary[]): string {
     .slice(1, -1)
     .map(() => '---')
     .join('|')}|`;
-  const lines = summary.map((s) => {
-    const m = s.moving;
-    const p = s.portraits;
-    return `| ${s.processor} | ${s.quality ?? '–'} | ${f2(m?.iou)} | ${f2(m?.iouPrevious)} | ${f2(m?.boundary)} | ${f3(m?.mae)} | ${f3(m?.flicker)} | ${f2(m?.haloWithin)} | ${f0(m?.floating)} | ${f0(m?.holes)} | ${f2(m?.afterCutIou)} | ${f2(p?.settledIou)} | ${f2(p?.afterCutIou)} | ${m ? `${m.outputFps.toFixed(1)} / ${m.cameraFps.toFixed(1)}` : '–'} |`;
+  // A run of the shapes scenario alone has no row here: its figures are in the second table.
+  const lines = summary
+    .filter((s) => s.moving || s.portraits || !s.shapes)
+    .map((s) => {
+      const m = s.moving;
+      const p = s.portraits;
+      return `| ${s.processor} | ${s.quality ?? '–'} | ${f2(m?.iou)} | ${f2(m?.iouPrevious)} | ${f2(m?.boundary)} | ${f3(m?.mae)} | ${f3(m?.flicker)} | ${f2(m?.haloWithin)} | ${f0(m?.floating)} | ${f0(m?.holes)} | ${f2(m?.afterCutIou)} | ${f2(p?.settledIou)} | ${f2(p?.afterCutIou)} | ${m ? `${m.outputFps.toFixed(1)} / ${m.cameraFps.toFixed(1)}` : '–'} |`;
+    });
+  const table = [head, rule, ...lines].join('\n');
+  const shapes = summary.filter((s) => s.shapes);
+  if (shapes.length === 0) return table;
+  if (lines.length === 0) return shapesTable(shapes);
+  return `${table}\n\n${shapesTable(shapes)}`;
+}
+
+/** The shapes clip's figures (pixels at 320x180); its checks are in test/browser/shapes.spec.ts. */
+function shapesTable(shapes: Summary[]): string {
+  const shapesHead =
+    '| processor | level | shapes IoU | largest floating px | largest hole px | halo ≤30 | halo ≤30 at 1 / 2 / 3 px | worst halo p95 | halo ≤30, format floor out (share judged) | fps out / camera |';
+  const shapesLines = shapes.map((s) => {
+    const m = s.shapes;
+    const rings = m?.haloWithinByRing.slice(0, 3).map(f2).join(' / ');
+    return `| ${s.processor} | ${s.quality ?? '–'} | ${f2(m?.iou)} | ${f0(m?.largestFloating)} | ${f0(m?.largestHole)} | ${f2(m?.haloWithin)} | ${rings ?? '–'} | ${f0(m?.haloP95)} | ${f2(m?.haloFormatWithin)} (${f2(m?.haloFormatShare)}) | ${m ? `${m.outputFps.toFixed(1)} / ${m.cameraFps.toFixed(1)}` : '–'} |`;
   });
-  return [head, rule, ...lines].join('\n');
+  const shapesRule = `|${shapesHead
+    .split('|')
+    .slice(1, -1)
+    .map(() => '---')
+    .join('|')}|`;
+  return [shapesHead, shapesRule, ...shapesLines].join('\n');
 }

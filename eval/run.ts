@@ -31,7 +31,8 @@ const USAGE = `npm run eval -- [options]
   --levels a,b     our levels (default fast,balanced,accurate; "none" for none)
   --peers a,b      livekit,twilio (default both; "none" for none)
   --passes N       times the clips are played (default 2)
-  --scenarios a,b  moving,portraits (default both)
+  --scenarios a,b  moving,portraits,shapes (default moving,portraits; shapes: the flag-and-card
+                   clip that test/browser/shapes.spec.ts judges)
   --out FILE       JSON (default .eval-results/eval-<date>.json); strips go beside it
   --help           this text`;
 

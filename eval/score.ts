@@ -221,36 +221,85 @@ export function flicker(
   return n === 0 ? null : sum / n;
 }
 
+/** How far from green (largest channel difference, 0–255) an output pixel may be and count as green. */
+export const HALO_TOLERANCE = 30;
+
 export interface Halo {
+  /** Band pixels judged (ambiguous ones and those left out by `only` are not). */
+  pixels: number;
   /** Mean over the band of the largest channel difference from green (0–255). */
   meanDistance: number;
-  /** Share of the band within 30 levels of green on every channel. */
+  /** Share of the band within HALO_TOLERANCE of green on every channel. */
   withinTolerance: number;
+  /**
+   * The 95th percentile of that difference over the band: at most HALO_TOLERANCE exactly when 95%
+   * or more of the band is within it, and how far off the worst twentieth is when it is not.
+   */
+  p95Distance: number;
+  /**
+   * withinTolerance per ring: [0] for the pixels 1 pixel outside the true mask, [1] for 2, … (null
+   * for a ring with no judged pixel). Says whether a halo is a soft edge (the inner rings) or a
+   * mask drawn too wide (all of them).
+   */
+  withinByRing: Array<number | null>;
 }
 
-/** The band from 1 to `bandWidth` pixels outside the true mask (full size), where a halo shows. */
+/**
+ * The band from 1 to `bandWidth` pixels outside the true mask (full size, chessboard distance),
+ * where a halo shows: each pixel holds its distance from the mask (1..bandWidth), 0 = not in it.
+ */
 export function haloBand(
   mask: Uint8Array,
   width: number,
   height: number,
   bandWidth = 6,
 ): Uint8Array {
-  const grown = morph(mask, width, height, bandWidth);
-  for (let i = 0; i < grown.length; i++) if (mask[i] === 1) grown[i] = 0;
-  return grown;
+  const band = new Uint8Array(mask.length);
+  let inside = mask;
+  for (let ring = 1; ring <= bandWidth; ring++) {
+    const grown = morph(inside, width, height, 1);
+    for (let i = 0; i < band.length; i++) if (grown[i] === 1 && inside[i] === 0) band[i] = ring;
+    inside = grown;
+  }
+  return band;
+}
+
+/** Per pixel of an RGBA picture, 1 where it is within HALO_TOLERANCE of green on every channel. */
+export function nearGreen(rgba: Uint8ClampedArray): Uint8Array {
+  const [gr, gg, gb] = GREEN;
+  const out = new Uint8Array(rgba.length / 4);
+  for (let p = 0, i = 0; p < out.length; p++, i += 4) {
+    const d = Math.max(
+      Math.abs((rgba[i] as number) - gr),
+      Math.abs((rgba[i + 1] as number) - gg),
+      Math.abs((rgba[i + 2] as number) - gb),
+    );
+    out[p] = d <= HALO_TOLERANCE ? 1 : 0;
+  }
+  return out;
 }
 
 /**
  * How much of the old background shows just outside the person: in the halo band, how far the
- * output is from the green it should be. Ambiguous input pixels (already near green) are left out.
+ * output is from the green it should be. Ambiguous input pixels (already near green) are left out,
+ * and so are pixels where `only` (when given) is 0: those the output format cannot show as green.
  */
-export function halo(input: Uint8ClampedArray, output: Uint8ClampedArray, band: Uint8Array): Halo {
+export function halo(
+  input: Uint8ClampedArray,
+  output: Uint8ClampedArray,
+  band: Uint8Array,
+  only?: Uint8Array,
+): Halo {
   const [gr, gg, gb] = GREEN;
+  // Distances are whole levels: a histogram gives the percentile without sorting the band.
+  const histogram = new Uint32Array(256);
+  const rings: Array<{ within: number; n: number }> = [];
   let sum = 0;
   let within = 0;
   let n = 0;
   for (let p = 0, i = 0; p < band.length; p++, i += 4) {
-    if (band[p] !== 1) continue;
+    const ring = band[p] as number;
+    if (ring === 0 || only?.[p] === 0) continue;
     const dr = (input[i] as number) - gr;
     const dg = (input[i + 1] as number) - gg;
     const db = (input[i + 2] as number) - gb;
@@ -261,12 +310,32 @@ export function halo(input: Uint8ClampedArray, output: Uint8ClampedArray, band: 
       Math.abs((output[i + 2] as number) - gb),
     );
     sum += d;
-    if (d <= 30) within++;
+    const bin = Math.min(255, Math.round(d));
+    histogram[bin] = (histogram[bin] as number) + 1;
+    while (rings.length < ring) rings.push({ within: 0, n: 0 });
+    const r = rings[ring - 1] as { within: number; n: number };
+    r.n++;
+    if (d <= HALO_TOLERANCE) {
+      within++;
+      r.within++;
+    }
     n++;
   }
-  return n === 0
-    ? { meanDistance: 0, withinTolerance: 1 }
-    : { meanDistance: sum / n, withinTolerance: within / n };
+  if (n === 0) {
+    return { pixels: 0, meanDistance: 0, withinTolerance: 1, p95Distance: 0, withinByRing: [] };
+  }
+  let p95Distance = 0;
+  for (let seen = 0; p95Distance < 255; p95Distance++) {
+    seen += histogram[p95Distance] as number;
+    if (seen >= 0.95 * n) break;
+  }
+  return {
+    pixels: n,
+    meanDistance: sum / n,
+    withinTolerance: within / n,
+    p95Distance,
+    withinByRing: rings.map((r) => (r.n === 0 ? null : r.within / r.n)),
+  };
 }
 
 export interface ShapeDefects {
@@ -274,11 +343,18 @@ export interface ShapeDefects {
   floating: number;
   /** Pixels inside the person (its truth shrunk by 2 pixels) drawn as background, in regions of 4 or more. */
   holes: number;
+  /**
+   * The largest single floating region and the largest single hole region (pixels): one chunk a
+   * person notices is worse than the same area in specks, which the totals cannot tell apart.
+   */
+  largestFloating: number;
+  largestHole: number;
 }
 
 /**
  * Floating chunks and holes, at the scoring size: what a person sees as "a piece of the flag next
- * to her" or "a hole in the helmet", which IoU folds in with edge errors.
+ * to her" or "a hole in the helmet", which IoU folds in with edge errors. Regions are 4-connected
+ * and made of judged pixels only (ambiguous ones, near green, split them).
  */
 export function shapeDefects(alpha: Float32Array, grid: ScoreGrid): ShapeDefects {
   const { width, height, truth } = grid;
@@ -287,6 +363,8 @@ export function shapeDefects(alpha: Float32Array, grid: ScoreGrid): ShapeDefects
   const inner = morph(truth, width, height, -2);
   let floating = 0;
   let holes = 0;
+  let largestFloating = 0;
+  let largestHole = 0;
   const seen = new Uint8Array(alpha.length);
   const queue = new Int32Array(alpha.length);
   const region = (seed: number, member: (p: number) => boolean) => {
@@ -311,14 +389,20 @@ export function shapeDefects(alpha: Float32Array, grid: ScoreGrid): ShapeDefects
     if (seen[p] === 1 || Number.isNaN(alpha[p] as number)) continue;
     if (kept[p] === 1) {
       const pixels = region(p, (q) => kept[q] === 1 && !Number.isNaN(alpha[q] as number));
-      if (!pixels.some((q) => truth[q] === 1)) floating += pixels.length;
+      if (!pixels.some((q) => truth[q] === 1)) {
+        floating += pixels.length;
+        largestFloating = Math.max(largestFloating, pixels.length);
+      }
     } else if (inner[p] === 1) {
       const pixels = region(
         p,
         (q) => kept[q] === 0 && inner[q] === 1 && !Number.isNaN(alpha[q] as number),
       );
-      if (pixels.length >= 4) holes += pixels.length;
+      if (pixels.length >= 4) {
+        holes += pixels.length;
+        largestHole = Math.max(largestHole, pixels.length);
+      }
     }
   }
-  return { floating, holes };
+  return { floating, holes, largestFloating, largestHole };
 }

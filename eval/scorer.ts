@@ -22,11 +22,29 @@ export interface FrameRecord extends FrameScore {
   index: number;
   haloMean: number;
   haloWithin: number;
+  haloP95: number;
+  /** haloWithin 1, 2, … pixels outside the true mask. */
+  haloWithinByRing: Array<number | null>;
+  /**
+   * The halo the mask makes, apart from the output's pixel format: haloWithin over the band pixels
+   * that the true mask itself shows as green through that format (all of them for an RGB output;
+   * for a 4:2:0 one, not those sharing a chroma sample with the person), their share of the band,
+   * and haloP95 over them.
+   */
+  haloFormatWithin: number;
+  haloFormatShare: number;
+  haloFormatP95: number;
   flicker: number | null;
   /** Pixels at the scoring size: kept chunks touching no part of the person, holes inside it. */
   floating: number;
   holes: number;
+  /** The largest single floating chunk and the largest single hole (pixels at the scoring size). */
+  largestFloating: number;
+  largestHole: number;
 }
+
+/** Output pixel formats whose chroma is shared by 2x2 pixels. */
+const CHROMA_420: readonly string[] = ['I420', 'I420A', 'NV12'];
 
 export class Scorer {
   readonly frames: FrameRecord[] = [];
@@ -63,6 +81,13 @@ export class Scorer {
     const previousTruth = at.index > 0 && prevPos ? prevPos.frame.grid : null;
     const s = scoreFrame(alpha, at.frame.grid, previousTruth);
     const h = halo(at.frame.rgba, output, at.frame.band);
+    const subsampled =
+      typeof VideoFrame !== 'undefined' &&
+      picture instanceof VideoFrame &&
+      CHROMA_420.includes(picture.format ?? '');
+    const hf = subsampled
+      ? halo(at.frame.rgba, output, at.frame.band, at.frame.greenThrough420)
+      : h;
     const defects = shapeDefects(alpha, at.frame.grid);
     const last = this.previous;
     const f =
@@ -77,9 +102,13 @@ export class Scorer {
       index: at.index,
       haloMean: h.meanDistance,
       haloWithin: h.withinTolerance,
+      haloP95: h.p95Distance,
+      haloWithinByRing: h.withinByRing,
+      haloFormatWithin: hf.withinTolerance,
+      haloFormatShare: h.pixels === 0 ? 1 : hf.pixels / h.pixels,
+      haloFormatP95: hf.p95Distance,
       flicker: f,
-      floating: defects.floating,
-      holes: defects.holes,
+      ...defects,
     });
     this.previous = { alpha, position: at };
     this.addToStrip(position, at, alpha, output);

@@ -3,13 +3,16 @@
  * manifest.json, contact-sheet.png) out of a local copy of DAVIS 2016 person sequences.
  *
  * Why: judging a segmenter needs real video at call size (640x360) with a per-pixel truth for the
- * one person, committed so that a fresh clone has it without ../shared. Three kinds, because each
+ * one person, committed so that a fresh clone has it without ../shared. Four kinds, because each
  * hides different faults:
  * - moving: real clips, real motion blur and real mask edges, cropped to the subject as a webcam
  *   would frame it;
  * - composite: a cut-out subject over a panning background, so truth is exact by construction
  *   and both motions are known (temporal smoothing that lags shows up as a trail);
- * - portrait: stills shown held then hard-cut, so recovery after a scene change can be measured.
+ * - portrait: stills shown held then hard-cut, so recovery after a scene change can be measured;
+ * - shapes: a cut-out subject before a plain wall with a coloured flag beside her and a card in
+ *   the wall's colour held in front of her, so floating chunks, holes and halos have a place to
+ *   show (exact truth too).
  * Pure JS (jpeg-js, pngjs, hand-written resampling) so that it runs anywhere Node does, and
  * deterministic, so that rerunning it reproduces the committed bytes and any diff means a change.
  * The clip choices below were made by looking at the sequences; test/fixtures/eval/SOURCES.md
@@ -48,7 +51,7 @@ interface Frame {
 }
 interface Clip {
   name: string;
-  kind: 'moving' | 'composite' | 'portrait';
+  kind: 'moving' | 'composite' | 'portrait' | 'shapes';
   source: string;
   [extra: string]: unknown;
   frames: Frame[];
@@ -268,6 +271,127 @@ function composite(seq: string, ids: number[], bgSeq: string, bgFrame: number) {
   });
 }
 
+/** Deterministic noise (mulberry32), so that the wall's grain is the same bytes on every run. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const within = (r: Rect, x: number, y: number, grow = 0) =>
+  x >= r[0] - grow && x < r[0] + r[2] + grow && y >= r[1] - grow && y < r[1] + r[3] + grow;
+
+/**
+ * The shapes clip: faults that IoU folds in with edge errors, staged where a segmenter is likely
+ * to make them. The subject (upper body, framed as a webcam would) sways slowly in front of a plain
+ * wall, with
+ * - a strongly coloured flag on the wall beside her, never touching her: the truth says
+ *   background, and a segmenter that keeps salient things keeps a chunk floating beside her;
+ * - a card in the wall's own colour held in front of her chest, inside her silhouette with a
+ *   margin: the truth says person, and a segmenter that goes by colour cuts a hole there.
+ * One sway cycle, so that the clip loops without a jump. The wall and both objects are drawn here,
+ * so the truth is exact: her own mask (the card lies inside it, the flag outside it).
+ */
+function shapes(seq: string, id: number) {
+  const [n, scale, headY, cx, sway] = [20, 2, 26, 250, 6];
+  /** Where the card is at sway 0 (it moves with her), and how far inside her silhouette it stays. */
+  const card: Rect = [220, 142, 64, 70];
+  const cardMargin = 8;
+  /** Fixed on the wall; she must stay at least flagGap pixels from it. */
+  const flag: Rect = [380, 80, 84, 112];
+  const flagGap = 30;
+  const src = readFrame(seq, id);
+  const m = readMask(seq, id);
+  let [sx, area] = [0, 0];
+  for (let p = 0; p < m.d.length; p++) {
+    if (m.d[p]! < 0.5) continue;
+    [sx, area] = [sx + (p % m.w) + 0.5, area + 1];
+  }
+  const top = bbox(m)[1];
+  const rand = prng(0x5a4e);
+  // Sensor-like grain (roughly Gaussian, sigma about 3 levels), fixed over time like a still room.
+  const grain = Float32Array.from(
+    { length: W * H * 3 },
+    () => (rand() + rand() + rand() - 1.5) * 6,
+  );
+  /** A wall lit from above and a little from the left. */
+  const wall = (x: number, y: number, k: number) =>
+    [176, 168, 154][k]! - (30 * y) / H - (8 * x) / W + grain[(y * W + x) * 3 + k]!;
+  const frames: Frame[] = [];
+  let closest = Number.POSITIVE_INFINITY;
+  for (let t = 0; t < n; t++) {
+    const dx = sway * Math.sin((2 * Math.PI * t) / n);
+    const r: Rect = [sx / area - (cx + dx) / scale, top - headY / scale, W / scale, H / scale];
+    const subject = resample(src, r, W, H);
+    const alpha = binarise(resample(m, r, W, H, true));
+    const held: Rect = [card[0] + Math.round(dx), card[1], card[2], card[3]];
+    const image: Img = { w: W, h: H, c: 3, d: new Float32Array(W * H * 3) };
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const p = y * W + x;
+        const person = alpha.d[p]! === 1;
+        if (!person && within(held, x, y, cardMargin)) {
+          throw new Error(
+            `shapes frame ${t}: the card is not ${cardMargin} px inside her at ${x},${y}`,
+          );
+        }
+        if (person) {
+          // Chessboard distance from this pixel of hers to the flag.
+          const gap = Math.max(
+            flag[0] - x,
+            x - (flag[0] + flag[2] - 1),
+            flag[1] - y,
+            y - (flag[1] + flag[3] - 1),
+          );
+          closest = Math.min(closest, gap);
+        }
+        const onCard = within(held, x, y);
+        const cardEdge = onCard && !within(held, x, y, -1);
+        const onFlag = within(flag, x, y);
+        const band = y >= flag[1] + flag[3] / 3 && y < flag[1] + (2 * flag[3]) / 3;
+        for (let k = 0; k < 3; k++) {
+          let v = person ? subject.d[p * 3 + k]! : wall(x, y, k);
+          // The wall's colour lit a little from the left, with a faint darker edge: a card, not a
+          // window through her.
+          if (onCard) v = wall(x, y, k) + 6 - (12 * (x - held[0])) / held[2] - (cardEdge ? 14 : 0);
+          // Red with a blue band: saturated, and far from the replaced green.
+          if (onFlag) {
+            v =
+              (band ? [36, 64, 176] : [196, 36, 44])[k]! +
+              grain[p * 3 + k]! -
+              (12 * (y - flag[1])) / flag[3];
+          }
+          image.d[p * 3 + k] = v;
+        }
+      }
+    }
+    frames.push(emit('shapes', t, image, alpha));
+  }
+  if (closest < flagGap) throw new Error(`shapes: she comes within ${closest} px of the flag`);
+  clips.push({
+    name: 'shapes',
+    kind: 'shapes',
+    source: `DAVIS 2016 ${seq} frame ${id} (subject, upper body) over a synthetic wall, with a flag beside her and a card held in front of her`,
+    motion: `subject: ${seq} frame ${id} scaled by ${scale}, the top of her mask at y = ${headY}, the centroid of her whole mask (legs below the frame included) at x = ${cx} + ${sway} sin(2 pi t / ${n}) (one cycle: the clip loops); pasted with the binarised mask as a hard alpha, so the mask is exact truth`,
+    // Structured, so that a test can stage faults on the objects (test/browser/shapes.spec.ts).
+    flag: {
+      rect: flag,
+      about: `x, y, w, h; red with a blue band; fixed on the wall, ${closest} px from her at the closest (chessboard); background in the truth`,
+    },
+    card: {
+      rect: card,
+      sway,
+      about: `x, y, w, h at t = 0; frame t has it at x + round(sway sin(2 pi t / ${n})): held, it moves with her; the wall's colour; at least ${cardMargin} px inside her silhouette in every frame; person in the truth`,
+    },
+    frames,
+  });
+}
+
 /** First frame of every clip with its truth tinted red, four to a row, for a human to check. */
 function contactSheet() {
   const [tw, th, cols] = [192, 108, 4];
@@ -302,6 +426,7 @@ cropped('portrait-a', 'portrait', 'rollerblade', 28, 1);
 cropped('portrait-b', 'portrait', 'hockey', 60, 1);
 cropped('portrait-c', 'portrait', 'swing', 50, 1);
 cropped('portrait-d', 'portrait', 'dance-jump', 18, 1);
+shapes('rollerblade', 0);
 contactSheet();
 const manifest = { width: W, height: H, generatedBy: 'tools/make-eval-clips.ts', clips };
 // One line per frame and per crop, the way Biome (which lints this file) would lay it out.
