@@ -1,18 +1,15 @@
 // I420 output, composited in YCbCr four bytes at a time. Pasted in after "sampling" and
 // "compositing" where a shader says #include "packing".
 // The camera's planes also arrive packed (RGBA8, four bytes per texel), so one texelFetch gives four
-// neighbouring samples and person pixels keep the camera's own bytes. MASK_TAPS (a define) is 1
-// when the mask is coarser than four pixels per texel anyway, else 4 (one tap per pixel).
+// neighbouring samples and person pixels keep the camera's own bytes. The mask takes one tap per
+// pixel even where it is much coarser than the picture: one tap per four pixels drew the edge in
+// 4-pixel steps (visible at 1280x720 from a 256-wide mask), however smooth the mask itself.
 uniform vec2 u_size;     // picture width, height
 
 // Mask at four horizontally adjacent positions starting at uv0, `step` apart in uv.
 vec4 mask4(vec2 uv0, float step) {
-#if MASK_TAPS == 1
-  return vec4(maskAt(uv0 + vec2(1.5 * step, 0.0)));
-#else
   return vec4(maskAt(uv0), maskAt(uv0 + vec2(step, 0.0)), maskAt(uv0 + vec2(2.0 * step, 0.0)),
               maskAt(uv0 + vec2(3.0 * step, 0.0)));
-#endif
 }
 
 // One YCbCr channel (0 = Y, 1 = Cb, 2 = Cr) of the background at four positions; `frame4` is the

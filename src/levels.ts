@@ -26,6 +26,11 @@ export interface LevelModel {
 
 export interface LevelConfig {
   model: LevelModel;
+  /**
+   * Segment a crop around the person (from the last mask, in the model's aspect) instead of the
+   * whole frame: more model pixels on the person (src/worker/person-crop.ts).
+   */
+  crop: boolean;
   mask: MaskSettings;
   /** smoothstep range on the final mask. */
   edge: [number, number];
@@ -52,27 +57,29 @@ const GENERAL: LevelModel = {
 };
 
 export const LEVELS: Record<Quality, LevelConfig> = {
-  // Raw model output, bilinear upsampling and a smoothstep edge: the least work per frame.
+  // Raw model output on the whole frame, bilinear upsampling and a smoothstep edge: the least
+  // work per frame. Edges: the mask's soft ring reached past the person and drew a halo of the
+  // room (the eval's shapes clip: 0.86 of the 6-px band green at 0.2–0.55, 0.92 at 0.35–0.65,
+  // moving IoU unchanged; docs/quality.md).
   fast: {
     model: LANDSCAPE,
-    mask: { temporalKeep: 0, snap: [0, 1], refineScale: 0 },
-    edge: [0.2, 0.55],
+    crop: false,
+    mask: { temporalKeep: 0, snap: [0, 1], scale: 1 },
+    edge: [0.35, 0.65],
   },
-  // The same model with temporal smoothing against flicker, held back wherever the picture moved
-  // (shaders/mask-temporal.frag.glsl). The 3x3 joint bilateral refinement it had cost IoU on the
-  // eval's moving clips (0.52 against 0.67 without; docs/quality.md): it pulls thin limbs into
-  // background of a similar colour, so it is off until refinement is redone at output resolution.
+  // The same model on a crop around the person, and temporal smoothing against flicker, held back
+  // wherever the picture moved (shaders/mask-temporal.frag.glsl).
   balanced: {
     model: LANDSCAPE,
-    mask: { temporalKeep: 0.6, snap: [0.15, 0.85], refineScale: 0 },
-    edge: [0.3, 0.7],
+    crop: true,
+    mask: { temporalKeep: 0.6, snap: [0.15, 0.85], scale: 2 },
+    edge: [0.45, 0.8],
   },
-  // The larger general model (256x256, onnxruntime-web), per-pixel mask taps in the compositor,
-  // stronger smoothing. Its 2x joint bilateral upsampling against the full-size luma is off: on
-  // the eval's moving clips it lowered IoU (0.51 against 0.57 without; docs/quality.md).
+  // The larger general model (256x256, onnxruntime-web) on a square crop around the person.
   accurate: {
     model: GENERAL,
-    mask: { temporalKeep: 0.7, snap: [0.15, 0.85], refineScale: 0 },
-    edge: [0.3, 0.7],
+    crop: true,
+    mask: { temporalKeep: 0.7, snap: [0.15, 0.85], scale: 2 },
+    edge: [0.45, 0.8],
   },
 };

@@ -55,7 +55,6 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
       mask: WebGLTexture,
       background: CompositeBackground,
       edge: [number, number],
-      maskWidth: number,
       timestamp: number,
       duration: number | null,
     ): VideoFrame {
@@ -79,8 +78,6 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
         };
         const defines = {
           BG_KIND: backgroundKindDefine(background),
-          // Per-pixel mask taps only pay off where the mask has more than one texel per four pixels.
-          MASK_TAPS: maskWidth * 4 > width ? 4 : 1,
         };
         const pass = (
           program: twgl.ProgramInfo,
@@ -130,7 +127,6 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
       mask: WebGLTexture,
       background: CompositeBackground,
       edge: [number, number],
-      maskWidth: number,
     ): void {
       const { width, height } = frame;
       if (frame.packed === null || !canPackI420(width, height)) return;
@@ -143,7 +139,6 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
       };
       const defines = {
         BG_KIND: backgroundKindDefine(background),
-        MASK_TAPS: maskWidth * 4 > width ? 4 : 1,
       };
       drawPass(gl, luma.get(defines), packed, { ...uniforms, u_lumaPacked: packedY }, undefined, {
         y: 0,

@@ -4,11 +4,13 @@
  * and gets the same frames; after TRIAL_SAMPLES answers the faster one is named. Owns the candidate
  * until it hands it over in the outcome; the engine switch (level-switch) applies the outcome.
  */
+
 import type { LevelModel } from '../levels';
 import type { WorkerSettings } from '../protocol';
 import type { BackendChoice } from '../types';
 import { alternativeBackend, type ChoiceContext, specFor } from './engine-choice';
 import type { EngineFactory, EngineSlot } from './engine-slots';
+import { FULL_FRAME } from './person-crop';
 import type { RemoteSegmenter } from './remote-segmenter';
 
 const TRIAL_SAMPLES = 8;
@@ -80,7 +82,8 @@ export class BackendTrials {
     }
     const candidate = trial.candidate;
     if (candidate && !candidate.busy && trial.candidateMs.length < TRIAL_SAMPLES + 2) {
-      candidate.request(pixels, timestampUs, serving.slowdown).then(
+      // Timing only: the crop does not matter, its masks are never drawn.
+      candidate.request(pixels, timestampUs, serving.slowdown, FULL_FRAME).then(
         (result) => {
           trial.candidateMs.push(result.inferenceMs);
           candidate.recycle(result);

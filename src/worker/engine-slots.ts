@@ -10,6 +10,7 @@ import type { RenderTarget } from '../gl/gl-utils';
 import { createMaskStage, type MaskStage } from '../gl/mask-stage';
 import type { Picture } from '../gl/picture';
 import type { LevelConfig } from '../levels';
+import { type CropRect, FULL_FRAME, SceneWatch } from './person-crop';
 import { type MaskResult, RemoteSegmenter } from './remote-segmenter';
 import type { EngineSpec } from './segmenter';
 
@@ -18,37 +19,91 @@ export interface EngineSlot {
   /** Where the next frame is shrunk to the model's input. */
   downscale: DownscaleStage;
   /**
-   * The other downscale stage (made on first use): it holds the previous frame's small picture
-   * while that frame waits for its mask and the next one is shrunk (swapDownscale).
+   * The other downscale stages (made on first use), newest last: the previous frame's small
+   * picture waits there with its frame for its mask while the next one is shrunk, and the one
+   * before stays for a mask that comes a frame late, to be moved from its picture (swapDownscale).
    */
-  spare: DownscaleStage | null;
+  spares: DownscaleStage[];
+  /** Which frame each stage shows, through which crop (for a late mask's own picture). */
+  shows: Map<DownscaleStage, { timestamp: number; crop: CropRect }>;
+  /** Where the person is in the newest mask (frame uv), or null: where follow() looks. */
+  box: CropRect | null;
   mask: MaskStage;
   /** The newest mask that arrived and is not applied yet. */
   ready: MaskResult | null;
   /** When this slot's segmenter was last asked for a mask and has not answered yet. */
   request: Promise<void> | null;
+  /** Where a crop level sends the next frame: around the person in the newest mask (person-crop). */
+  crop: CropRect;
+  /** Notices a cut, when the crop from the last person no longer applies. */
+  scene: SceneWatch;
 }
 
-/** The frame just shrunk keeps its stage; the next frame gets the other one. */
-export function swapDownscale(gl: WebGL2RenderingContext, slot: EngineSlot): void {
-  const next = slot.spare ?? createDownscaleStage(gl, slot.downscale.width, slot.downscale.height);
-  slot.spare = slot.downscale;
+/** Stages per slot: the frame being shrunk, the frame held for its mask, the frame before. */
+const DOWNSCALE_RING = 3;
+
+/**
+ * The frame just shrunk (at `timestamp`, through `crop`) keeps its stage; the next frame gets the
+ * oldest one.
+ */
+export function swapDownscale(
+  gl: WebGL2RenderingContext,
+  slot: EngineSlot,
+  timestamp: number,
+  crop: CropRect,
+): void {
+  slot.shows.set(slot.downscale, { timestamp, crop });
+  const next =
+    slot.spares.length < DOWNSCALE_RING - 1
+      ? createDownscaleStage(gl, slot.downscale.width, slot.downscale.height)
+      : (slot.spares.shift() as DownscaleStage);
+  slot.shows.delete(next);
+  slot.spares.push(slot.downscale);
   slot.downscale = next;
+}
+
+/** The small picture of the frame at `timestamp`, if a stage still holds it. */
+function shownAt(
+  slot: EngineSlot,
+  timestamp: number,
+): { small: RenderTarget; crop: CropRect } | null {
+  for (const stage of slot.spares) {
+    const shown = slot.shows.get(stage);
+    if (shown?.timestamp === timestamp) return { small: stage.target, crop: shown.crop };
+  }
+  return null;
 }
 
 /** Folds the newest arrived mask of `slot` into its mask stage. Whether there was one. */
 export function applyReady(
   slot: EngineSlot,
   picture: Picture,
-  small: RenderTarget,
+  drawn: { small: RenderTarget; crop: CropRect; timestamp: number },
   settings: LevelConfig['mask'],
 ): boolean {
   const result = slot.ready;
-  if (!result) return false;
-  slot.ready = null;
-  slot.mask.update(result.mask, picture, small, settings);
-  slot.segmenter.recycle(result);
-  return true;
+  let applied = false;
+  if (result) {
+    slot.ready = null;
+    // A late mask goes in with its own frame's picture, so follow() can move it from there.
+    const own = result.timestampUs === drawn.timestamp ? drawn : shownAt(slot, result.timestampUs);
+    slot.mask.update(
+      {
+        confidence: result.mask,
+        crop: result.crop,
+        small: (own ?? drawn).small,
+        smallCrop: (own ?? drawn).crop,
+        timestamp: own ? result.timestampUs : drawn.timestamp,
+        frame: picture,
+      },
+      settings,
+    );
+    slot.segmenter.recycle(result);
+    applied = true;
+  }
+  // A mask made from an earlier frame (late, or reused): moved with the person to this one.
+  if (slot.box) slot.mask.follow(drawn.small, drawn.crop, drawn.timestamp, slot.box);
+  return applied;
 }
 
 export class EngineFactory {
@@ -87,10 +142,14 @@ export class EngineFactory {
     return {
       segmenter,
       downscale: reuse ? spare : createDownscaleStage(this.gl, spec.width, spec.height),
-      spare: null,
+      spares: [],
+      shows: new Map(),
+      box: null,
       mask: createMaskStage(this.gl, spec.width, spec.height),
       ready: null,
       request: null,
+      crop: { ...FULL_FRAME },
+      scene: new SceneWatch(),
     };
   }
 
@@ -105,7 +164,7 @@ export class EngineFactory {
     slot.segmenter.dispose();
     slot.mask.dispose();
     slot.downscale.dispose();
-    slot.spare?.dispose();
+    for (const stage of slot.spares) stage.dispose();
   }
 
   dispose(): void {

@@ -22,14 +22,16 @@ import type { BackgroundPayload } from '../protocol';
 import type { FramePath } from '../types';
 import { type ActiveBackground, imageBackground, videoBackground } from './backgrounds';
 import type { FrameLedger } from './frame-ledger';
+import { type CropRect, isFullFrame } from './person-crop';
+
+/** The blur's source width when the model's picture is a crop: the models' width, so the cost is the same. */
+const BLUR_SOURCE_WIDTH = 256;
 
 export type BackgroundKind = BackgroundPayload['kind'];
 
-/** The mask a frame is drawn with: the serving engine's mask stage output at its model size. */
+/** The mask a frame is drawn with: the serving engine's mask stage output, in frame uv. */
 export interface FrameMask {
   texture: WebGLTexture;
-  /** The model's width: the refinement scale of the level multiplies it. */
-  baseWidth: number;
 }
 
 /** What an output frame takes from its input frame, which may be closed by the time it is drawn. */
@@ -131,6 +133,8 @@ export class FrameCompositor {
    */
   async compose(
     picture: Picture,
+    /** The model's picture of the frame and the part of it it shows (a crop level: not all). */
+    smallCrop: CropRect,
     small: RenderTarget,
     mask: FrameMask,
     level: LevelConfig,
@@ -146,7 +150,7 @@ export class FrameCompositor {
         ? {
             kind: 'blur',
             texture: this.blur.render(
-              this.blurPicture(picture, small),
+              this.blurPicture(picture, isFullFrame(smallCrop) ? small : null),
               picture.height,
               mask.texture,
               this.blurRadius,
@@ -161,15 +165,7 @@ export class FrameCompositor {
     const edge: [number, number] = kind === 'none' ? [-1, 0] : level.edge;
     let out: VideoFrame | null = null;
     if (outputPath === 'planes') {
-      out = this.output.render(
-        picture,
-        mask.texture,
-        bg,
-        edge,
-        maskWidth(mask, level),
-        frame.timestamp,
-        frame.duration,
-      );
+      out = this.output.render(picture, mask.texture, bg, edge, frame.timestamp, frame.duration);
     } else {
       if (this.canvas.width !== picture.width || this.canvas.height !== picture.height) {
         this.canvas.width = picture.width;
@@ -187,20 +183,22 @@ export class FrameCompositor {
 
   /** Builds the planes output programs `level` would use with this mask and background. */
   prepareOutput(picture: Picture, mask: FrameMask, bg: CompositeBackground, level: LevelConfig) {
-    this.output.prepare(picture, mask.texture, bg, level.edge, maskWidth(mask, level));
+    this.output.prepare(picture, mask.texture, bg, level.edge);
   }
 
   /**
    * What the blur starts from: the model's picture when it has the frame's aspect; otherwise
    * (a square model on a 16:9 camera) a picture of the same width in the frame's aspect, so the
-   * blur's cost and its kernel do not depend on the model.
+   * blur's cost and its kernel do not depend on the model. A crop level's picture (null here)
+   * shows part of the frame only: the blur needs all of it.
    */
-  private blurPicture(picture: Picture, small: RenderTarget): RenderTarget {
-    const height = Math.max(1, Math.round((small.width * picture.height) / picture.width));
-    if (Math.abs(height - small.height) <= small.height * 0.1) return small;
-    if (this.blurSource?.width !== small.width || this.blurSource.height !== height) {
+  private blurPicture(picture: Picture, small: RenderTarget | null): RenderTarget {
+    const width = small?.width ?? BLUR_SOURCE_WIDTH;
+    const height = Math.max(1, Math.round((width * picture.height) / picture.width));
+    if (small && Math.abs(height - small.height) <= small.height * 0.1) return small;
+    if (this.blurSource?.width !== width || this.blurSource.height !== height) {
       this.blurSource?.dispose();
-      this.blurSource = createDownscaleStage(this.gl, small.width, height);
+      this.blurSource = createDownscaleStage(this.gl, width, height);
     }
     return this.blurSource.render(picture);
   }
@@ -216,8 +214,4 @@ export class FrameCompositor {
     this.blur.dispose();
     for (const input of this.inputs) input.dispose();
   }
-}
-
-function maskWidth(mask: FrameMask, level: LevelConfig): number {
-  return mask.baseWidth * Math.max(1, level.mask.refineScale);
 }

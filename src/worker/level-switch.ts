@@ -19,6 +19,7 @@ import { backendKey, type ChoiceContext, chooseBackend, specFor } from './engine
 import { inferenceSettled, maySettleRequest, SETTLE_LIMIT_MS } from './engine-settle';
 import { EngineFactory, type EngineSlot } from './engine-slots';
 import type { FrameCompositor } from './frame-compositor';
+import { type CropRect, FULL_FRAME, nextCrop, personBox } from './person-crop';
 import type { RemoteSegmenter } from './remote-segmenter';
 import type { SegmenterInfo } from './segmenter';
 
@@ -188,7 +189,7 @@ export class LevelSwitch {
       // with the terminate on that frame, 129–137 ms deferred (5 runs each).
       old.mask.dispose();
       old.downscale.dispose();
-      old.spare?.dispose();
+      for (const stage of old.spares) stage.dispose();
       this.retiring.add(old.segmenter);
       setTimeout(() => {
         if (this.retiring.delete(old.segmenter)) old.segmenter.dispose();
@@ -221,11 +222,31 @@ export class LevelSwitch {
     return QUALITIES.indexOf(target) < QUALITIES.indexOf(this.quality) ? target : this.quality;
   }
 
-  /** Asks `slot`'s engine for a mask of `pixels`; the answer lands in slot.ready. */
-  requestMask(slot: EngineSlot, pixels: Uint8ClampedArray, timestampUs: number): void {
-    const request: Promise<void> = slot.segmenter.request(pixels, timestampUs, this.slowdown).then(
+  /** Where `slot` looks when it draws `quality`: around the person at a crop level, else everywhere. */
+  cropFor(slot: EngineSlot, quality: Quality): CropRect {
+    // A custom model's classes need not be a person in a call: it sees the whole frame.
+    return LEVELS[quality].crop && !this.customModel ? slot.crop : FULL_FRAME;
+  }
+
+  /**
+   * Asks `slot`'s engine for a mask of `pixels` (`crop` of a frame of `frame`'s size); the answer
+   * lands in slot.ready, and moves the slot's crop to where the person is in it.
+   */
+  requestMask(
+    slot: EngineSlot,
+    pixels: Uint8ClampedArray,
+    timestampUs: number,
+    crop: CropRect,
+    frame: { width: number; height: number },
+  ): void {
+    const segmenter = slot.segmenter;
+    const request: Promise<void> = segmenter.request(pixels, timestampUs, this.slowdown, crop).then(
       (result) => {
         if (slot.request === request) slot.request = null;
+        const { width, height } = segmenter.spec;
+        const box = personBox(result.mask, width, height, result.crop);
+        slot.box = box;
+        slot.crop = nextCrop(box, result.crop, slot.crop, frame, { width, height });
         if (slot.ready) slot.segmenter.recycle(slot.ready);
         slot.ready = result;
         this.consecutiveFailures = 0;
@@ -270,8 +291,9 @@ export class LevelSwitch {
     const now = performance.now();
     if (!maySettleRequest(now, pending.lastRequestAt, pending.inferenceMs.at(-1) ?? 0)) return;
     pending.lastRequestAt = now;
-    slot.downscale.render(picture);
-    this.requestMask(slot, slot.downscale.read().data, timestampUs);
+    const crop = this.cropFor(slot, pending.quality);
+    slot.downscale.render(picture, crop);
+    this.requestMask(slot, slot.downscale.read().data, timestampUs, crop, picture);
   }
 
   /**
@@ -291,7 +313,7 @@ export class LevelSwitch {
     if (outputPath === 'planes') {
       compositor.prepareOutput(
         picture,
-        { texture: slot.mask.output(), baseWidth: slot.downscale.width },
+        { texture: slot.mask.output() },
         bg,
         LEVELS[pending.quality],
       );

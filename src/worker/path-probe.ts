@@ -4,8 +4,12 @@ export type Path = 'texture' | 'planes';
 const CLEAR_FACTOR = 4;
 /** Frames the chosen path runs before the one second look at the choice. */
 const RECHECK_FRAMES = 30;
-/** How many times the other path's probe median the chosen one's must reach to be given up. */
+/** How many times the other path's probe median the chosen one's must reach to be given up at once. */
 const RECHECK_FACTOR = 3;
+/** Frames the other path gets at the second look, in the steady state (the first is left out). */
+const RETRY_FRAMES = 5;
+/** The other path wins the second look when its median is under this share of the chosen one's. */
+const RETRY_MARGIN = 0.85;
 
 const median = (v: number[]): number => {
   const s = [...v].sort((a, b) => a - b);
@@ -16,14 +20,22 @@ const median = (v: number[]): number => {
  * 'auto' frame-path choice: try each path on a few real frames, keep the cheaper (median ms), or
  * stop early when one path is clearly the slower. The probe runs at start, when the model load and
  * the warm-up share the CPU, so the choice gets one second look: after RECHECK_FRAMES frames on
- * the chosen path, a median RECHECK_FACTOR times the other path's hands the choice over, for good
- * (once, here, a noisy start picked `texture` on SwiftShader: 6.4 fps instead of about 25).
+ * the chosen path, a median RECHECK_FACTOR times the other path's start-up median hands the choice
+ * over at once (once, here, a noisy start picked `texture` on SwiftShader: 6.4 fps instead of about
+ * 25); short of that, unless the start was clear-cut, the other path runs RETRY_FRAMES frames now
+ * that start-up is over, and the cheaper of the two steady medians keeps it, for good. A close
+ * start at 640x360 picked `texture` in about half the runs here, at 29 ms per frame against 13 on
+ * planes (21 fps instead of 27), and 29 is under 3x the probe's figures.
  */
 export class PathProbe {
   private readonly samples: Record<Path, number[]> = { planes: [], texture: [] };
   private decided: Path | null;
   /** The chosen path's times after the decision, until the second look; null once it is done. */
   private afterDecision: number[] | null = [];
+  /** Whether the start-up decision was clear-cut (one path several times slower): no retry then. */
+  private clearCut = false;
+  /** The other path's steady times at the second look, while it is being retried. */
+  private retry: number[] | null = null;
 
   constructor(
     forced: Path | null,
@@ -39,6 +51,7 @@ export class PathProbe {
 
   /** The path to use for the next frame. */
   next(): Path {
+    if (this.decided && this.retry) return this.decided === 'planes' ? 'texture' : 'planes';
     if (this.decided) return this.decided;
     return this.samples.planes.length <= this.samples.texture.length ? 'planes' : 'texture';
   }
@@ -57,9 +70,13 @@ export class PathProbe {
     // it is a slow output frame (on SwiftShader the texture path's frames took 150–250 ms here
     // against 20 on planes).
     const clearly = (a: number[], b: number[]) => Math.max(...a) * CLEAR_FACTOR < Math.min(...b);
-    if (clearly(planes, texture)) this.decided = 'planes';
-    else if (clearly(texture, planes)) this.decided = 'texture';
-    else if (planes.length >= this.perPath - 1 && texture.length >= this.perPath - 1) {
+    if (clearly(planes, texture)) {
+      this.decided = 'planes';
+      this.clearCut = true;
+    } else if (clearly(texture, planes)) {
+      this.decided = 'texture';
+      this.clearCut = true;
+    } else if (planes.length >= this.perPath - 1 && texture.length >= this.perPath - 1) {
       this.decided = median(planes) <= median(texture) ? 'planes' : 'texture';
     }
   }
@@ -67,14 +84,28 @@ export class PathProbe {
   private recheck(path: Path, ms: number): void {
     const after = this.afterDecision;
     const chosen = this.decided;
-    if (!after || !chosen || path !== chosen) return;
+    if (!after || !chosen) return;
+    const other: Path = chosen === 'planes' ? 'texture' : 'planes';
+    if (this.retry) {
+      if (path !== other) return;
+      this.retry.push(ms);
+      if (this.retry.length < RETRY_FRAMES) return;
+      if (median(this.retry.slice(1)) < RETRY_MARGIN * median(after)) this.decided = other;
+      this.retry = null;
+      this.afterDecision = null;
+      return;
+    }
+    if (path !== chosen) return;
     after.push(ms);
     if (after.length < RECHECK_FRAMES) return;
-    this.afterDecision = null;
-    const other: Path = chosen === 'planes' ? 'texture' : 'planes';
     const otherSamples = this.samples[other].slice(1);
     if (otherSamples.length > 0 && median(after) > RECHECK_FACTOR * median(otherSamples)) {
       this.decided = other;
+      this.afterDecision = null;
+    } else if (this.clearCut || otherSamples.length === 0) {
+      this.afterDecision = null;
+    } else {
+      this.retry = [];
     }
   }
 

@@ -24,6 +24,7 @@ import { drawHeldFrame, type HeldFrame, type HeldFrameContext } from './held-fra
 import { LevelSwitch } from './level-switch';
 import { MaskScheduler } from './mask-scheduler';
 import { PathProbe } from './path-probe';
+import { FULL_FRAME, isFullFrame } from './person-crop';
 import { PipelineStats } from './pipeline-stats';
 import { warmUp } from './warm-up';
 
@@ -217,8 +218,10 @@ export class FramePipeline implements HeldFrameContext {
     const path = canUploadPlanes(frame.format) ? this.probe.next() : 'texture';
     const outputPath = this.compositor.outputPathFor(path);
     const picture = await this.compositor.upload(frame, path);
-    const small = slot.downscale.render(picture);
+    let crop = levels.cropFor(slot, levels.drawnQuality());
+    let small = slot.downscale.render(picture, crop);
     let ownMask = false;
+    let cut = false;
     // While another engine loads and settles beside this one, leave it the CPU: its wasm
     // compile and warm-up otherwise compete with compositing on a 2-core machine and frames
     // stall.
@@ -228,9 +231,17 @@ export class FramePipeline implements HeldFrameContext {
     if (slot.segmenter.inFlight < 2 && (first || this.scheduler.mayRequest(now))) {
       // At most one request waits behind the one being segmented: a slow engine means masks
       // reused for more frames, never frames queued for it.
-      const pixels = slot.downscale.read().data;
+      let pixels = slot.downscale.read().data;
+      cut = slot.scene.cut(pixels, crop);
+      if (cut && !isFullFrame(crop)) {
+        // A new scene: the crop framed the last one's person. This frame goes whole.
+        crop = FULL_FRAME;
+        slot.crop = { ...FULL_FRAME };
+        small = slot.downscale.render(picture, crop);
+        pixels = slot.downscale.read().data;
+      }
       this.scheduler.recordRequest(now);
-      levels.requestMask(slot, pixels, frame.timestamp);
+      levels.requestMask(slot, pixels, frame.timestamp, crop, picture);
       levels.stepTrial(pixels, frame.timestamp, this.counters.framesSegmented);
       ownMask = true;
     }
@@ -239,14 +250,16 @@ export class FramePipeline implements HeldFrameContext {
     await this.drawHeld(emit);
     if (this.levels.active !== slot) return; // stopped meanwhile
     // This frame's small picture stays in its stage while it waits; the next frame gets the other.
-    swapDownscale(this.gl, slot);
+    swapDownscale(this.gl, slot, frame.timestamp, crop);
     this.held = {
       timing: { timestamp: frame.timestamp, duration: frame.duration },
       receivedAt,
       picture,
       small,
+      smallCrop: crop,
       slot,
       request: ownMask ? slot.request : null,
+      cut,
       path,
       outputPath,
       uploadMs,

@@ -3,6 +3,7 @@
  * back and forth (two frame buffers, two mask buffers: no allocation per frame once warm).
  */
 import { deserializeError, VirtualBackgroundError } from '../errors';
+import type { CropRect } from './person-crop';
 import type { EngineSpec, SegmenterInfo } from './segmenter';
 import type { FromSegmenter, ToSegmenter } from './segmenter-protocol';
 
@@ -11,11 +12,14 @@ export interface MaskResult {
   mask: Float32Array;
   /** Capture timestamp (µs) of the frame the mask was computed from. */
   timestampUs: number;
+  /** The part of the frame the mask covers: the crop the frame was sent through. */
+  crop: CropRect;
   inferenceMs: number;
 }
 
 interface Pending {
   timestampUs: number;
+  crop: CropRect;
   resolve(result: MaskResult): void;
   reject(error: Error): void;
 }
@@ -123,8 +127,16 @@ export class RemoteSegmenter {
     return this.pending.size;
   }
 
-  /** Sends a copy of `pixels` (model-size RGBA). Rejects with a typed error; the caller keeps its last mask then. */
-  request(pixels: Uint8ClampedArray, timestampUs: number, slowdown: number): Promise<MaskResult> {
+  /**
+   * Sends a copy of `pixels` (model-size RGBA, showing `crop` of the frame). Rejects with a typed
+   * error; the caller keeps its last mask then.
+   */
+  request(
+    pixels: Uint8ClampedArray,
+    timestampUs: number,
+    slowdown: number,
+    crop: CropRect,
+  ): Promise<MaskResult> {
     if (this.disposed)
       return Promise.reject(new VirtualBackgroundError('invalid-state', 'segmenter disposed'));
     const id = this.nextId++;
@@ -140,7 +152,7 @@ export class RemoteSegmenter {
       mask,
     };
     return new Promise<MaskResult>((resolve, reject) => {
-      this.pending.set(id, { timestampUs, resolve, reject });
+      this.pending.set(id, { timestampUs, crop: { ...crop }, resolve, reject });
       this.worker.postMessage(message, mask ? [buffer, mask] : [buffer]);
     });
   }
@@ -160,6 +172,7 @@ export class RemoteSegmenter {
       p.resolve({
         mask: new Float32Array(m.mask),
         timestampUs: p.timestampUs,
+        crop: p.crop,
         inferenceMs: m.inferenceMs,
       });
     } else {

@@ -13,6 +13,7 @@ import type { FrameCompositor } from './frame-compositor';
 import type { FrameLedger } from './frame-ledger';
 import type { LevelSwitch } from './level-switch';
 import type { PathProbe } from './path-probe';
+import { type CropRect, FULL_FRAME } from './person-crop';
 
 export interface WarmUpContext {
   gl: WebGL2RenderingContext;
@@ -38,6 +39,9 @@ export interface WarmUpContext {
  * model loads in its own worker, so the costs overlap. The caller keeps `frame`. The serving
  * level's time on each path counts as the probe's first sample, the one it drops.
  */
+/** Any crop that is not the whole frame: what a crop level's passes look like. */
+const WARM_CROP: CropRect = { x: 0.25, y: 0, w: 0.5, h: 1 };
+
 export async function warmUp(ctx: WarmUpContext, frame: VideoFrame): Promise<void> {
   const { compositor, probe, levels: engines } = ctx;
   const kind = compositor.backgroundKind;
@@ -66,13 +70,20 @@ export async function warmUp(ctx: WarmUpContext, frame: VideoFrame): Promise<voi
       for (const path of i === 0 ? paths : [forced ?? likely]) {
         const t0 = performance.now();
         const picture = await compositor.upload(frame, path);
-        const small = downscale.render(picture);
+        // A crop level draws through a crop: its mask size and the blur's own source picture.
+        const crop = level.crop ? WARM_CROP : FULL_FRAME;
+        const small = downscale.render(picture, crop);
         downscale.read();
-        mask.update(zeros, picture, small, level.mask);
+        mask.update(
+          { confidence: zeros, crop, small, smallCrop: crop, timestamp: 0, frame: picture },
+          level.mask,
+        );
+        mask.follow(small, crop, 1, FULL_FRAME);
         const { out } = await compositor.compose(
           picture,
+          crop,
           small,
-          { texture: mask.output(), baseWidth: downscale.width },
+          { texture: mask.output() },
           level,
           kind,
           compositor.outputPathFor(path),

@@ -145,14 +145,39 @@ describe('PathProbe', () => {
     expect(after.every((p) => p === 'planes')).toBe(true);
   });
 
-  it('keeps a chosen path under 3x the other at the second look', () => {
+  it('keeps a chosen path under 3x the other when the other is no cheaper in the steady state', () => {
     const probe = new PathProbe(null, 4);
     drive(probe, listed([50, 12, 12, 12], [60, 10, 10, 10]), 8);
     expect(probe.choice).toBe('texture');
     drive(probe, () => 30, 30);
+    // The second look: planes runs 5 frames, as slow as texture now; texture stays.
+    const retried = drive(probe, () => 30, 5);
+    expect(retried.every((p) => p === 'planes')).toBe(true);
     expect(probe.choice).toBe('texture');
-    drive(probe, () => 1000, 60);
+    const after = drive(probe, () => 1000, 60);
+    expect(after.every((p) => p === 'texture')).toBe(true);
+  });
+
+  it('hands over at the second look when the other path is cheaper in the steady state', () => {
+    const probe = new PathProbe(null, 4);
+    // A close start picks texture; then texture runs at 29 ms and planes, retried, at 13.
+    drive(probe, listed([50, 12, 12, 12], [60, 10, 10, 10]), 8);
     expect(probe.choice).toBe('texture');
+    drive(probe, (p) => (p === 'texture' ? 29 : 13), 30);
+    expect(probe.choice).toBe('texture');
+    const retried = drive(probe, (p) => (p === 'texture' ? 29 : 13), 5);
+    expect(retried.every((p) => p === 'planes')).toBe(true);
+    expect(probe.choice).toBe('planes');
+    const after = drive(probe, (p) => (p === 'planes' ? 500 : 1), 60);
+    expect(after.every((p) => p === 'planes')).toBe(true);
+  });
+
+  it('does not retry after a clear-cut start', () => {
+    const probe = new PathProbe(null, 4);
+    drive(probe, listed([50, 3, 3, 3], [900, 200, 200, 200]), 6);
+    expect(probe.choice).toBe('planes');
+    const steady = drive(probe, () => 10, 60);
+    expect(steady.every((p) => p === 'planes')).toBe(true);
   });
 
   it('a forced path is never looked at again', () => {

@@ -4,6 +4,7 @@
  * worker, and the general model's mask must fall on the labelled regions.
  */
 
+import { FULL_FRAME } from '../../../src/worker/person-crop';
 import { RemoteSegmenter } from '../../../src/worker/remote-segmenter';
 import type { Region } from './crops';
 import { camera } from './inputs';
@@ -51,7 +52,7 @@ async function maskOf(
   image: ImageData,
   ts: number,
 ): Promise<Float32Array> {
-  const result = await engine.request(image.data, ts * 1000, 1);
+  const result = await engine.request(image.data, ts * 1000, 1, FULL_FRAME);
   return result.mask.slice();
 }
 
