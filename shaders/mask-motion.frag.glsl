@@ -88,11 +88,27 @@ void main() {
   // No person samples, or a shift that hardly beats none (a still picture, noise): stay.
   bool keep = zero.b < 4.0 / float(GRID * GRID) || best > unpack16(zero.rg) * 0.9;
   vec2 shift = keep ? vec2(0.0) : vec2(bestCell - ivec2(u_radius));
-  // Encoded as (shift + 127) / 255.
-  outColor = vec4((shift + 127.0) / 255.0, 0.0, 1.0);
+  if (!keep) {
+    // Sub-step precision from a parabola through the best cost and its neighbours on each axis:
+    // a whole step of a 256-wide mask is 2.5 px at 640 wide, and half of that left over is a
+    // visible rim of the room on a swaying person.
+    for (int axis = 0; axis < 2; axis++) {
+      ivec2 e = axis == 0 ? ivec2(1, 0) : ivec2(0, 1);
+      ivec2 lo = bestCell - e;
+      ivec2 hi = bestCell + e;
+      if (min(lo[axis], hi[axis]) < 0 || max(lo[axis], hi[axis]) >= size) continue;
+      float a = unpack16(texelFetch(u_costs, lo, 0).rg);
+      float c = unpack16(texelFetch(u_costs, hi, 0).rg);
+      float curve = a - 2.0 * best + c;
+      if (curve > 1e-5) shift[axis] += clamp(0.5 * (a - c) / curve, -0.5, 0.5);
+    }
+  }
+  // Encoded as (16 shift + 128) / 255: 1/16 of a step per byte level, up to ±7.9 steps, and no
+  // shift exactly 0 (a rounding drift here would be applied again at every reuse).
+  outColor = vec4((shift * 16.0 + 128.0) / 255.0, 0.0, 1.0);
 #else
-  vec2 shift = texelFetch(u_shift, ivec2(0), 0).rg * 255.0 - 127.0;
-  vec2 from = v_uv - floor(shift + 0.5) * u_shiftStep * u_maskTexel;
+  vec2 shift = (floor(texelFetch(u_shift, ivec2(0), 0).rg * 255.0 + 0.5) - 128.0) / 16.0;
+  vec2 from = v_uv - shift * u_shiftStep * u_maskTexel;
   float m = inside(from) ? texture(u_prevMask, from).r : 0.0;
   bool seen;
   vec3 now = current(v_uv, seen);

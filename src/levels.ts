@@ -65,7 +65,7 @@ export const LEVELS: Record<Quality, LevelConfig> = {
     model: LANDSCAPE,
     crop: false,
     mask: { temporalKeep: 0, snap: [0, 1], scale: 1 },
-    edge: [0.35, 0.65],
+    edge: [0.4, 0.7],
   },
   // The same model on a crop around the person, and temporal smoothing against flicker, held back
   // wherever the picture moved (shaders/mask-temporal.frag.glsl).
