@@ -99,6 +99,10 @@ export function createMaskStage(gl: WebGL2RenderingContext, width: number, heigh
     output(): WebGLTexture {
       return output as WebGLTexture;
     },
+    /** The output's width in texels (the output passes pick their mask taps by it). */
+    get outputWidth(): number {
+      return (smoothed[current] as RenderTarget).width;
+    },
     update(input: MaskInput, settings: MaskSettings): void {
       const { frame } = input;
       const w = settings.scale > 1 ? Math.round(width * settings.scale) : width;

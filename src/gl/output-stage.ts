@@ -55,6 +55,7 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
       mask: WebGLTexture,
       background: CompositeBackground,
       edge: [number, number],
+      maskWidth: number,
       timestamp: number,
       duration: number | null,
     ): VideoFrame {
@@ -78,6 +79,7 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
         };
         const defines = {
           BG_KIND: backgroundKindDefine(background),
+          MASK_TAPS: maskTaps(maskWidth, width),
         };
         const pass = (
           program: twgl.ProgramInfo,
@@ -127,6 +129,7 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
       mask: WebGLTexture,
       background: CompositeBackground,
       edge: [number, number],
+      maskWidth: number,
     ): void {
       const { width, height } = frame;
       if (frame.packed === null || !canPackI420(width, height)) return;
@@ -139,6 +142,7 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
       };
       const defines = {
         BG_KIND: backgroundKindDefine(background),
+        MASK_TAPS: maskTaps(maskWidth, width),
       };
       drawPass(gl, luma.get(defines), packed, { ...uniforms, u_lumaPacked: packedY }, undefined, {
         y: 0,
@@ -164,3 +168,8 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
 }
 
 export type OutputStage = ReturnType<typeof createOutputStage>;
+
+/** Mask taps per four output pixels (packing.glsl): two where a mask texel spans four pixels or more. */
+function maskTaps(maskWidth: number, width: number): 2 | 4 {
+  return maskWidth * 4 <= width ? 2 : 4;
+}

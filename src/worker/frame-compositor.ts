@@ -32,6 +32,8 @@ export type BackgroundKind = BackgroundPayload['kind'];
 /** The mask a frame is drawn with: the serving engine's mask stage output, in frame uv. */
 export interface FrameMask {
   texture: WebGLTexture;
+  /** Its width in texels: the output passes take two mask taps per four pixels or four by it. */
+  width: number;
 }
 
 /** What an output frame takes from its input frame, which may be closed by the time it is drawn. */
@@ -165,7 +167,15 @@ export class FrameCompositor {
     const edge: [number, number] = kind === 'none' ? [-1, 0] : level.edge;
     let out: VideoFrame | null = null;
     if (outputPath === 'planes') {
-      out = this.output.render(picture, mask.texture, bg, edge, frame.timestamp, frame.duration);
+      out = this.output.render(
+        picture,
+        mask.texture,
+        bg,
+        edge,
+        mask.width,
+        frame.timestamp,
+        frame.duration,
+      );
     } else {
       if (this.canvas.width !== picture.width || this.canvas.height !== picture.height) {
         this.canvas.width = picture.width;
@@ -183,7 +193,7 @@ export class FrameCompositor {
 
   /** Builds the planes output programs `level` would use with this mask and background. */
   prepareOutput(picture: Picture, mask: FrameMask, bg: CompositeBackground, level: LevelConfig) {
-    this.output.prepare(picture, mask.texture, bg, level.edge);
+    this.output.prepare(picture, mask.texture, bg, level.edge, mask.width);
   }
 
   /**

@@ -98,7 +98,7 @@ export async function drawHeldFrame(
     picture,
     held.smallCrop,
     small,
-    { texture: slot.mask.output() },
+    { texture: slot.mask.output(), width: slot.mask.outputWidth },
     level,
     compositor.backgroundKind,
     held.outputPath,

@@ -313,7 +313,7 @@ export class LevelSwitch {
     if (outputPath === 'planes') {
       compositor.prepareOutput(
         picture,
-        { texture: slot.mask.output() },
+        { texture: slot.mask.output(), width: slot.mask.outputWidth },
         bg,
         LEVELS[pending.quality],
       );

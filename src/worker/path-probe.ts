@@ -7,7 +7,7 @@ const RECHECK_FRAMES = 30;
 /** How many times the other path's probe median the chosen one's must reach to be given up at once. */
 const RECHECK_FACTOR = 3;
 /** Frames the other path gets at the second look, in the steady state (the first is left out). */
-const RETRY_FRAMES = 5;
+const RETRY_FRAMES = 4;
 /** The other path wins the second look when its median is under this share of the chosen one's. */
 const RETRY_MARGIN = 0.85;
 
@@ -22,18 +22,17 @@ const median = (v: number[]): number => {
  * the warm-up share the CPU, so the choice gets one second look: after RECHECK_FRAMES frames on
  * the chosen path, a median RECHECK_FACTOR times the other path's start-up median hands the choice
  * over at once (once, here, a noisy start picked `texture` on SwiftShader: 6.4 fps instead of about
- * 25); short of that, unless the start was clear-cut, the other path runs RETRY_FRAMES frames now
- * that start-up is over, and the cheaper of the two steady medians keeps it, for good. A close
- * start at 640x360 picked `texture` in about half the runs here, at 29 ms per frame against 13 on
- * planes (21 fps instead of 27), and 29 is under 3x the probe's figures.
+ * 25); short of that, the other path runs RETRY_FRAMES frames now that start-up is over (cut short
+ * when one of them is RECHECK_FACTOR times the chosen median), and the cheaper of the two steady
+ * medians keeps it, for good. At 640x360 the start picked `texture` in about half the runs here,
+ * at 29–45 ms per frame against 13–20 on planes (20 fps instead of 27), some of them clear-cut:
+ * start-up samples are taken while the model loads and say little about the steady state.
  */
 export class PathProbe {
   private readonly samples: Record<Path, number[]> = { planes: [], texture: [] };
   private decided: Path | null;
   /** The chosen path's times after the decision, until the second look; null once it is done. */
   private afterDecision: number[] | null = [];
-  /** Whether the start-up decision was clear-cut (one path several times slower): no retry then. */
-  private clearCut = false;
   /** The other path's steady times at the second look, while it is being retried. */
   private retry: number[] | null = null;
 
@@ -70,13 +69,9 @@ export class PathProbe {
     // it is a slow output frame (on SwiftShader the texture path's frames took 150–250 ms here
     // against 20 on planes).
     const clearly = (a: number[], b: number[]) => Math.max(...a) * CLEAR_FACTOR < Math.min(...b);
-    if (clearly(planes, texture)) {
-      this.decided = 'planes';
-      this.clearCut = true;
-    } else if (clearly(texture, planes)) {
-      this.decided = 'texture';
-      this.clearCut = true;
-    } else if (planes.length >= this.perPath - 1 && texture.length >= this.perPath - 1) {
+    if (clearly(planes, texture)) this.decided = 'planes';
+    else if (clearly(texture, planes)) this.decided = 'texture';
+    else if (planes.length >= this.perPath - 1 && texture.length >= this.perPath - 1) {
       this.decided = median(planes) <= median(texture) ? 'planes' : 'texture';
     }
   }
@@ -89,8 +84,10 @@ export class PathProbe {
     if (this.retry) {
       if (path !== other) return;
       this.retry.push(ms);
-      if (this.retry.length < RETRY_FRAMES) return;
-      if (median(this.retry.slice(1)) < RETRY_MARGIN * median(after)) this.decided = other;
+      const counted = this.retry.slice(1);
+      const hopeless = counted.some((v) => v > RECHECK_FACTOR * median(after));
+      if (this.retry.length < RETRY_FRAMES && !hopeless) return;
+      if (!hopeless && median(counted) < RETRY_MARGIN * median(after)) this.decided = other;
       this.retry = null;
       this.afterDecision = null;
       return;
@@ -102,7 +99,7 @@ export class PathProbe {
     if (otherSamples.length > 0 && median(after) > RECHECK_FACTOR * median(otherSamples)) {
       this.decided = other;
       this.afterDecision = null;
-    } else if (this.clearCut || otherSamples.length === 0) {
+    } else if (otherSamples.length === 0) {
       this.afterDecision = null;
     } else {
       this.retry = [];

@@ -83,7 +83,7 @@ export async function warmUp(ctx: WarmUpContext, frame: VideoFrame): Promise<voi
           picture,
           crop,
           small,
-          { texture: mask.output() },
+          { texture: mask.output(), width: mask.outputWidth },
           level,
           kind,
           compositor.outputPathFor(path),
