@@ -78,9 +78,9 @@ export const LEVELS: Record<Quality, LevelConfig> = {
     edge: [0.45, 0.8],
   },
   // The larger general model (256x256, onnxruntime-web) on a square crop around the person: it
-  // squashed a 16:9 frame into its square (moving IoU 0.57); on the crop, 0.61–0.68. The mask
-  // stays at the model's 256 texels across the frame: twice that (512x288) scored the same on
-  // the eval and cost 4 mask taps per 4 pixels at 720p instead of 2.
+  // squashed a 16:9 frame into its square (moving IoU 0.57); on the crop, 0.61–0.68 with the mask
+  // placed at 512x288 and 0.69 at the model's 256 texels across the frame, which also costs 2 mask
+  // taps per 4 output pixels at 720p instead of 4.
   accurate: {
     model: GENERAL,
     crop: true,
