@@ -31,9 +31,13 @@ test('npm run eval -- --quick scores the output track against true masks', () =>
   const fast = result.summary.find((s) => s.processor === 'ours' && s.quality === 'fast');
   console.log('[eval quick]', JSON.stringify(fast));
   if (!fast?.moving || !fast.portraits) throw new Error('no fast row with both scenarios');
-  // Enough output frames to judge: at least half of the camera's (80 moving, 160 portrait frames).
-  expect(fast.moving.frames).toBeGreaterThanOrEqual(40);
-  expect(fast.portraits.frames).toBeGreaterThanOrEqual(80);
+  // Enough output frames to judge: at least half of what the camera delivered in this run (80
+  // moving and 160 portrait frames at 30 fps). The camera is a generator in the page: with a core
+  // kept busy it fed 12.7 fps in a loaded CI run, and the pipeline scored 33 of its 34 moving
+  // frames; an absolute floor of 40 failed it for the page's own starvation.
+  const fed = Math.min(1, (fast.moving.cameraFps ?? 30) / 30);
+  expect(fast.moving.frames).toBeGreaterThanOrEqual(Math.floor(40 * fed));
+  expect(fast.portraits.frames).toBeGreaterThanOrEqual(Math.floor(80 * fed));
   // A person segmenter on a person: well above chance, and the held portraits settle.
   expect(fast.moving.iou ?? 0).toBeGreaterThan(0.3);
   expect(fast.portraits.settledIou ?? 0).toBeGreaterThan(0.6);
