@@ -107,10 +107,19 @@ test('the dev server serves /src/index.ts; createVirtualBackground() with no opt
   console.log(
     '[defaults] quality',
     result.stats.quality,
+    'changes',
+    JSON.stringify(result.qualityChanges),
     'background sharpness',
     mean(frames.map((f) => f.backgroundSharpness)),
   );
-  expect(result.stats.quality).toBe('balanced');
+  // The default level is balanced; on a loaded machine adaptive quality (on by default) may step
+  // it down during the run, as it did in a loaded CI run (2026-12-02), and then says so.
+  const [firstChange] = result.qualityChanges;
+  if (firstChange) {
+    expect(firstChange).toEqual({ quality: 'fast', requested: 'balanced', reason: 'overloaded' });
+  } else {
+    expect(result.stats.quality).toBe('balanced');
+  }
   expect(frames.length).toBe(15);
   expect(mean(frames.map((f) => f.backgroundSharpness))).toBeLessThan(0.4);
   expect(mean(frames.map((f) => f.personSharpness))).toBeGreaterThan(0.85);

@@ -124,6 +124,8 @@ export interface RunResult {
   switchAfter: Array<number | null>;
   unmatched: number;
   stats: ProcessorStats;
+  /** Adaptive quality's steps during the run ('qualitychange' events), in order. */
+  qualityChanges: Array<{ quality: string; requested: string; reason: string }>;
 }
 
 /**
@@ -158,6 +160,12 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
   const phaseStarts = [0];
   const switchAfter: Array<number | null> = [null];
   let lastBoundary: number | null = null;
+  const qualityChanges: RunResult['qualityChanges'] = [];
+  vb.addEventListener('qualitychange', (e) => {
+    const { quality, requested, reason } = (e as CustomEvent<RunResult['qualityChanges'][number]>)
+      .detail;
+    qualityChanges.push({ quality, requested, reason });
+  });
   vb.addEventListener('updated', (e) => {
     lastBoundary = (e as CustomEvent<{ afterTimestamp: number | null }>).detail.afterTimestamp;
   });
@@ -249,5 +257,5 @@ export async function runPhases(options: RunOptions): Promise<RunResult> {
   const stats = vb.stats();
   await vb.stop();
   cam.stop();
-  return { verdicts, phaseStarts, switchAfter, unmatched, stats };
+  return { verdicts, phaseStarts, switchAfter, unmatched, stats, qualityChanges };
 }
