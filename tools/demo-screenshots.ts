@@ -6,6 +6,8 @@
 // neck-ring / shoulder edge, prints a table (model and fps from the stats, green share in a
 // background and a person spot of the saved frame) and writes it as JSON beside the images.
 // A script, not a test: it looks at nothing, a person looks at the pictures.
+// Over 400 lines in one file: it is one scripted session (start, per-level clicks and waits with
+// retries, capture, zoom, table), and none of its steps is used anywhere else.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from '@playwright/test';

@@ -4,7 +4,8 @@
  * the GL context and the parts; each part owns its own resources:
  * - FrameCompositor (frame-compositor.ts): input path, background, compositing, output path;
  * - LevelSwitch (level-switch.ts): the serving engine slot, level/model switches, backend trial;
- * - MaskScheduler: which frames get a fresh mask and how long a frame may wait for it;
+ * - MaskScheduler, requestOwnMask (mask-request.ts): which frames get a fresh mask, how long a
+ *   frame may wait for it;
  * - drawHeldFrame (held-frame.ts): a frame held for its own mask, drawn once it is in;
  * - PathProbe: which input path is cheaper here; warmUp (warm-up.ts): the start-up GL compiles;
  * - AdaptiveQuality: steps the level down under load and back; PipelineStats: the stats.
@@ -22,9 +23,9 @@ import type { FrameLedger } from './frame-ledger';
 import { createPipelineContext } from './gl-context';
 import { drawHeldFrame, type HeldFrame, type HeldFrameContext } from './held-frame';
 import { LevelSwitch } from './level-switch';
+import { requestOwnMask } from './mask-request';
 import { MaskScheduler } from './mask-scheduler';
 import { PathProbe } from './path-probe';
-import { FULL_FRAME, isFullFrame } from './person-crop';
 import { PipelineStats } from './pipeline-stats';
 import { warmUp } from './warm-up';
 
@@ -218,56 +219,38 @@ export class FramePipeline implements HeldFrameContext {
     const path = canUploadPlanes(frame.format) ? this.probe.next() : 'texture';
     const outputPath = this.compositor.outputPathFor(path);
     const picture = await this.compositor.upload(frame, path);
-    let crop = levels.cropFor(slot, levels.drawnQuality());
-    let small = slot.downscale.render(picture, crop);
-    let ownMask = false;
-    let cut = false;
+    const crop = levels.cropFor(slot, levels.drawnQuality());
     // While another engine loads and settles beside this one, leave it the CPU: its wasm
     // compile and warm-up otherwise compete with compositing on a 2-core machine and frames
     // stall.
     this.scheduler.dutyCap = levels.switching ? 0.25 : 1;
-    const now = performance.now();
-    const first = !slot.mask.hasMask && !slot.request;
-    // At most one request waits behind the one being segmented: a slow engine means masks
-    // reused for more frames, never frames queued for it.
-    const room = slot.segmenter.inFlight < 2;
-    const due = first || this.scheduler.mayRequest(now);
-    let pixels: Uint8ClampedArray | null = null;
-    if (room) {
-      // Every frame the engine could take is checked for a cut, not only those the duty sends:
-      // the first frame of a new scene drawn with a reused mask shows the last scene's silhouette
-      // (the eval's portraits: IoU 0.23-0.32 on such frames against 0.69-0.77 settled).
-      pixels = slot.downscale.read().data;
-      cut = slot.scene.cut(pixels, crop);
-    }
-    if (pixels && (due || cut)) {
-      if (cut && !isFullFrame(crop)) {
-        // A new scene: the crop framed the last one's person. This frame goes whole.
-        crop = FULL_FRAME;
-        slot.crop = { ...FULL_FRAME };
-        small = slot.downscale.render(picture, crop);
-        pixels = slot.downscale.read().data;
-      }
-      this.scheduler.recordRequest(now);
-      levels.requestMask(slot, pixels, frame.timestamp, crop, picture);
-      levels.stepTrial(pixels, frame.timestamp, this.counters.framesSegmented);
-      ownMask = true;
-    }
+    const request = requestOwnMask(
+      levels,
+      this.scheduler,
+      slot,
+      {
+        picture,
+        timestamp: frame.timestamp,
+        crop,
+        small: slot.downscale.render(picture, crop),
+      },
+      this.counters.framesSegmented,
+    );
     levels.feedPending(picture, frame.timestamp);
     const uploadMs = performance.now() - start;
     await this.drawHeld(emit);
     if (this.levels.active !== slot) return; // stopped meanwhile
     // This frame's small picture stays in its stage while it waits; the next frame gets the other.
-    swapDownscale(this.gl, slot, frame.timestamp, crop);
+    swapDownscale(this.gl, slot, frame.timestamp, request.crop);
     this.held = {
       timing: { timestamp: frame.timestamp, duration: frame.duration },
       receivedAt,
       picture,
-      small,
-      smallCrop: crop,
+      small: request.small,
+      smallCrop: request.crop,
       slot,
-      request: ownMask ? slot.request : null,
-      cut,
+      request: request.sent ? slot.request : null,
+      cut: request.cut,
       path,
       outputPath,
       uploadMs,
