@@ -262,6 +262,11 @@ test('adaptive quality steps down under a slow segmenter and back up after, at m
     result.restoredAt,
     's, fps while slowed',
     result.fpsOutSlowed,
+    // What a missing step up is judged on: room needs 0.95x the source and masks for half the frames.
+    'at the end: fps out',
+    result.stats.fpsOut,
+    'segment every',
+    result.stats.segmentEvery,
   );
   expect(result.changes.map(([, q, reason]) => `${q}/${reason}`)).toEqual([
     'fast/overloaded',

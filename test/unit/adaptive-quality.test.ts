@@ -48,6 +48,22 @@ describe('AdaptiveQuality', () => {
     expect(a.quality).toBe('balanced');
   });
 
+  it('steps back up through a brief dip in every few seconds, as on a machine with other work', () => {
+    const a = new AdaptiveQuality('balanced', 15);
+    feed(a, 10_000, 20_000, 10, 2);
+    expect(a.quality).toBe('fast');
+    const ups: number[] = [];
+    for (let t = 20_500; t <= 60_000; t += 500) {
+      // One look in ten (0.5 s in every 5 s) just under the bar, as a loaded run's were.
+      const dip = (t / 500) % 10 === 3;
+      const c = a.observe(t, dip ? 14 : 15, dip ? 7 : 9);
+      if (c) ups.push(t);
+    }
+    expect(ups.length).toBe(1);
+    expect((ups[0] ?? 0) - 20_500).toBeLessThan(10_000);
+    expect(a.quality).toBe('balanced');
+  });
+
   it('does not oscillate: no more than one change per 5 s under a flapping load', () => {
     const a = new AdaptiveQuality('accurate', 30);
     const changes: number[] = [];
