@@ -107,6 +107,16 @@ describe('SceneWatch', () => {
     for (let i = 0; i < 64 * 64; i++) p[i * 4 + 1] = f(i);
     return p;
   };
+  /** Whether a fresh watch calls `second` (through `secondCrop`) a cut after `first`. */
+  const cutAfter = (
+    first: (i: number) => number,
+    second: (i: number) => number,
+    secondCrop = crop,
+  ): boolean => {
+    const watch = new SceneWatch();
+    watch.cut(picture(first), crop);
+    return watch.cut(picture(second), secondCrop);
+  };
 
   it('sees a cut when most of the picture changed through the same crop', () => {
     const watch = new SceneWatch();
@@ -131,46 +141,32 @@ describe('SceneWatch', () => {
   });
 
   it('does not compare pictures seen through different crops', () => {
-    const watch = new SceneWatch();
-    watch.cut(
-      picture(() => 0),
-      crop,
-    );
     expect(
-      watch.cut(
-        picture(() => 255),
+      cutAfter(
+        () => 0,
+        () => 255,
         { ...crop, x: 0.3 },
       ),
     ).toBe(false);
   });
 
   it('lets a moving part of the picture pass', () => {
-    const watch = new SceneWatch();
-    watch.cut(
-      picture(() => 100),
-      crop,
-    );
     // A fifth of the picture changed: a person moving, not a cut (the eval's moving clips change
     // up to 0.21 between frames two apart).
     expect(
-      watch.cut(
-        picture((i) => (i < (64 * 64) / 5 ? 250 : 100)),
-        crop,
+      cutAfter(
+        () => 100,
+        (i) => (i < (64 * 64) / 5 ? 250 : 100),
       ),
     ).toBe(false);
   });
 
   it('sees a cut between similar scenes where two fifths changed', () => {
     // The eval's portraits (street scenes) change 0.40-0.51 of the samples across their cuts.
-    const watch = new SceneWatch();
-    watch.cut(
-      picture(() => 100),
-      crop,
-    );
     expect(
-      watch.cut(
-        picture((i) => (i % 5 < 2 ? 200 : 100)),
-        crop,
+      cutAfter(
+        () => 100,
+        (i) => (i % 5 < 2 ? 200 : 100),
       ),
     ).toBe(true);
   });
