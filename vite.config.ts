@@ -1,39 +1,10 @@
-import { cp, readdir, rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { defineConfig, type Plugin } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // Cross-origin isolation: onnxruntime-web only uses threads (SharedArrayBuffer) on isolated pages.
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
-
-/**
- * The build serves models/ (materialised at install time) next to assets/, where the library looks
- * by default. onnxruntime-web's bundle names its wasm with `new URL(..., import.meta.url)`, so Rollup
- * also emits a hashed 28 MB copy into assets/; the library always sets `wasmPaths` to the models/ort
- * copy (the one materialise-models checked), so the hashed one is never fetched and is removed.
- */
-function copyModels(): Plugin {
-  let outDir = 'dist';
-  return {
-    name: 'copy-models',
-    apply: 'build',
-    configResolved(config) {
-      outDir = resolve(config.root, config.build.outDir);
-    },
-    async closeBundle() {
-      await cp(resolve(import.meta.dirname, 'models'), resolve(outDir, 'models'), {
-        recursive: true,
-        filter: (src) => !src.endsWith('sources.json'),
-      });
-      const assets = resolve(outDir, 'assets');
-      for (const name of await readdir(assets)) {
-        if (/^ort-wasm.*\.wasm$/.test(name)) await rm(resolve(assets, name));
-      }
-    },
-  };
-}
 
 export default defineConfig({
   server: { headers: isolationHeaders },
@@ -54,6 +25,8 @@ export default defineConfig({
       '@twilio/video-processors',
     ],
   },
+  // onnxruntime-web's build that loads its wasm from wasmPaths only (asset-urls.ts names it): the
+  // default one also names a copy of its own, and the demo build would hold two 26 MB wasm files.
+  resolve: { conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions] },
   build: { target: 'es2022' },
-  plugins: [copyModels()],
 });

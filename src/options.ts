@@ -251,7 +251,8 @@ export function levelModelOf(model: CustomModel, pageUrl?: string): LevelModel {
 export interface ResolvedOptions {
   quality: Quality;
   background: Background;
-  assetBaseUrl: string;
+  /** One folder holding every runtime asset (absolute, ending in '/'); undefined: the library's own files. */
+  assetBaseUrl: string | undefined;
   inputPath: FramePath;
   outputPath: FramePath;
   segmenterDelegate: 'auto' | 'CPU' | 'GPU';
@@ -314,24 +315,26 @@ export function validatePartialOptions(options: Partial<VirtualBackgroundOptions
 
 export function resolveOptions(
   options: VirtualBackgroundOptions,
-  defaultAssetBaseUrl: string,
+  defaultAssetBaseUrl?: string,
 ): ResolvedOptions {
   validatePartialOptions(options);
   // Absolute, so the worker (whose own URL differs from the page's) resolves it the same way.
   const pageUrl = typeof location !== 'undefined' ? location.href : undefined;
   const requested = options.assetBaseUrl ?? defaultAssetBaseUrl;
-  let base: string;
-  try {
-    base = new URL(requested, pageUrl).href;
-  } catch (cause) {
-    throw new VirtualBackgroundError('invalid-option', `assetBaseUrl ${requested} is not a URL`, {
-      cause,
-    });
+  let base: string | undefined;
+  if (requested !== undefined) {
+    try {
+      base = new URL(requested, pageUrl).href;
+    } catch (cause) {
+      throw new VirtualBackgroundError('invalid-option', `assetBaseUrl ${requested} is not a URL`, {
+        cause,
+      });
+    }
   }
   return {
     quality: options.quality ?? 'balanced',
     background: options.background ?? { kind: 'blur' },
-    assetBaseUrl: base.endsWith('/') ? base : `${base}/`,
+    assetBaseUrl: base === undefined || base.endsWith('/') ? base : `${base}/`,
     inputPath: options.inputPath ?? 'auto',
     outputPath: options.outputPath ?? 'auto',
     segmenterDelegate: options.segmenterDelegate ?? 'auto',

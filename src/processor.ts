@@ -1,3 +1,4 @@
+import { assetUrlsUnder, bundledAssetUrls } from './asset-urls';
 import { type PreparedBackground, prepareBackground } from './background-source';
 import {
   createElementTransport,
@@ -29,11 +30,6 @@ export type ProcessorState = 'idle' | 'starting' | 'running' | 'stopping' | 'sto
  */
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 3_000;
-
-/** Where models/ is served in this repo's dev server and build (a sibling of src/ or assets/). */
-export function defaultAssetBaseUrl(): string {
-  return new URL('../models/', import.meta.url).href;
-}
 
 /**
  * Main-thread half of the pipeline (Chrome path): owns the MediaStreamTrackProcessor, the
@@ -75,7 +71,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
 
   constructor(options: VirtualBackgroundOptions = {}) {
     super();
-    this.options = resolveOptions(options, defaultAssetBaseUrl());
+    this.options = resolveOptions(options);
     this.latest = emptyStats(this.options.quality);
   }
 
@@ -193,7 +189,10 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         io,
         settings: {
           quality: this.options.quality,
-          assetBaseUrl: this.options.assetBaseUrl,
+          assets:
+            this.options.assetBaseUrl === undefined
+              ? bundledAssetUrls()
+              : assetUrlsUnder(this.options.assetBaseUrl),
           inputPath: this.options.inputPath,
           outputPath: this.options.outputPath,
           segmenterDelegate: this.options.segmenterDelegate,
@@ -238,7 +237,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
       }
     }
     if (this.state === 'idle') {
-      this.options = resolveOptions({ ...this.options, ...options }, defaultAssetBaseUrl());
+      this.options = resolveOptions({ ...this.options, ...options });
       this.latest = { ...this.latest, quality: this.options.quality };
       return;
     }

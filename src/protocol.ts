@@ -1,4 +1,5 @@
 /** Messages between the main-thread processor and its worker. Frames never cross here: streams do. */
+import type { AssetUrls } from './asset-urls';
 import type { SerializedError } from './errors';
 import type { LevelModel } from './levels';
 import type { FramePath, ProcessorStats, Quality } from './types';
@@ -39,7 +40,8 @@ export type BackgroundPayload =
 
 export interface WorkerSettings {
   quality: Quality;
-  assetBaseUrl: string;
+  /** Where each runtime asset is fetched from (asset-urls.ts), resolved on the main thread. */
+  assets: AssetUrls;
   inputPath: FramePath;
   outputPath: FramePath;
   segmenterDelegate: 'auto' | 'CPU' | 'GPU';

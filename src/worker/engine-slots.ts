@@ -119,7 +119,7 @@ export class EngineFactory {
   constructor(private readonly gl: WebGL2RenderingContext) {}
 
   async newSegmenter(spec: EngineSpec): Promise<RemoteSegmenter> {
-    const key = `${spec.engine} ${spec.wasmBaseUrl}`;
+    const key = `${spec.engine} ${spec.engine === 'mediapipe' ? spec.wasm.binary : spec.wasm.wasm}`;
     const segmenter = await RemoteSegmenter.create(spec, this.wasmModules.get(key) ?? null);
     if (segmenter.wasmModule && !this.wasmModules.has(key) && !this.disposed) {
       this.wasmModules.set(key, segmenter.wasmModule);

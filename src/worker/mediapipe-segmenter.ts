@@ -1,18 +1,16 @@
-import {
-  FilesetResolver,
-  ImageSegmenter,
-  type ImageSegmenterResult,
-} from '@mediapipe/tasks-vision';
+import { ImageSegmenter, type ImageSegmenterResult } from '@mediapipe/tasks-vision';
 import { VirtualBackgroundError } from '../errors';
 import { fetchAsset, fetchBytes } from './assets';
 import { infoOf, type MediaPipeSpec, type SegmentationEngine } from './segmenter';
 
 /**
  * tasks-vision ImageSegmenter in VIDEO mode with confidence masks. The wasm is the module variant
- * (the classic loader fails in module workers) served from the spec's wasm folder, never a CDN.
+ * (the classic loader fails in module workers) at the spec's URLs, never a CDN.
  */
 export async function createMediaPipeEngine(spec: MediaPipeSpec): Promise<SegmentationEngine> {
-  const fileset = await FilesetResolver.forVisionTasks(spec.wasmBaseUrl, true);
+  // The module loader's own URL, not FilesetResolver's folder: a bundler may have renamed the
+  // files. In a module worker tasks-vision imports the loader (importScripts throws there).
+  const fileset = { wasmLoaderPath: spec.wasm.loader, wasmBinaryPath: spec.wasm.binary };
   const [model] = await Promise.all([
     fetchBytes(spec.modelUrl),
     fetchAsset(fileset.wasmLoaderPath, 'HEAD'),

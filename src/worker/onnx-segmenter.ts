@@ -10,9 +10,6 @@ import { buildOnnxModel } from '../onnx-writer';
 import { fetchAsset, fetchBytes } from './assets';
 import { infoOf, type OnnxSpec, type SegmentationEngine } from './segmenter';
 
-/** The one wasm binary the default onnxruntime-web bundle loads (JSEP: wasm and WebGPU backends). */
-export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.jsep.wasm';
-
 function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
@@ -77,12 +74,12 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
       );
     }
   }
-  ort.env.wasm.wasmPaths = spec.wasmBaseUrl;
+  ort.env.wasm.wasmPaths = { mjs: spec.wasm.mjs, wasm: spec.wasm.wasm };
   ort.env.wasm.numThreads = spec.threads;
   ort.env.logLevel = 'error';
   const [model] = await Promise.all([
     fetchBytes(spec.modelUrl),
-    fetchAsset(new URL(ORT_WASM_FILE, spec.wasmBaseUrl).href, 'HEAD'),
+    fetchAsset(spec.wasm.wasm, 'HEAD'),
   ]);
   let session: ort.InferenceSession;
   const categories = spec.output === 'categories';

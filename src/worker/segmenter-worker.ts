@@ -81,7 +81,9 @@ async function load(message: Extract<ToSegmenter, { type: 'load' }>): Promise<vo
   const t0 = performance.now();
   try {
     const spec = message.spec;
-    for (const u of [spec.modelUrl, spec.wasmBaseUrl]) allowedOrigins.add(new URL(u).origin);
+    for (const u of [spec.modelUrl, ...Object.values(spec.wasm)]) {
+      allowedOrigins.add(new URL(u).origin);
+    }
     reusableModule = message.wasmModule;
     engine =
       spec.engine === 'mediapipe'

@@ -25,8 +25,8 @@ interface CommonSpec {
 
 export interface MediaPipeSpec extends CommonSpec {
   engine: 'mediapipe';
-  /** Folder holding vision_wasm_module_internal.{js,wasm}. */
-  wasmBaseUrl: string;
+  /** tasks-vision's module loader (vision_wasm_module_internal.js) and its wasm. */
+  wasm: { loader: string; binary: string };
   delegate: 'CPU' | 'GPU';
   /**
    * Confidence-mask indices that count as foreground (summed). Empty: the selfie models' rule
@@ -37,8 +37,8 @@ export interface MediaPipeSpec extends CommonSpec {
 
 export interface OnnxSpec extends CommonSpec {
   engine: 'onnxruntime';
-  /** Folder holding onnxruntime-web's ort-wasm-*.{mjs,wasm}. */
-  wasmBaseUrl: string;
+  /** onnxruntime-web's wasm glue (ort-wasm-simd-threaded.jsep.mjs) and its wasm. */
+  wasm: { mjs: string; wasm: string };
   backend: 'wasm' | 'webgpu';
   layout: 'nhwc' | 'nchw';
   /** Per channel (RGB): value fed = (pixel / 255 - mean) / std. */

@@ -1,7 +1,9 @@
 /**
  * The production build (`vite build`, what `npm run build` ships as the static demo site): every
- * runtime asset once. onnxruntime-web's bundle names its wasm by URL, which made Rollup emit a
- * second, hashed 28 MB copy beside the models/ort one the library actually loads.
+ * runtime asset once. Vite emits each asset src/asset-urls.ts names; onnxruntime-web's default
+ * bundle names its own wasm too, which made a second, hashed 28 MB copy before the build resolved
+ * its no-embedded-wasm build (vite.config.ts). The library build (tools/build-lib.ts) checks its
+ * own layout, and the consumer test (test/browser/consumer.spec.ts) installs and runs it.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASSET_FILES } from '../../src/asset-urls';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -28,25 +31,41 @@ describe('production build', () => {
 
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-  it('holds each wasm once, where the library loads it from', () => {
+  const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+  it('holds each wasm once: no second copy named by onnxruntime-web itself', () => {
     const wasm = files.filter((f) => f.endsWith('.wasm')).sort();
-    expect(wasm).toEqual([
-      'models/ort/ort-wasm-simd-threaded.jsep.wasm',
-      'models/wasm/vision_wasm_module_internal.wasm',
-    ]);
-    const digests = wasm.map((f) =>
-      createHash('sha256')
-        .update(readFileSync(join(outDir, f)))
-        .digest('hex'),
-    );
-    expect(new Set(digests).size).toBe(digests.length);
+    expect(wasm).toHaveLength(2);
+    expect(wasm[0]).toMatch(/^assets\/ort-wasm-simd-threaded\.jsep-[\w-]+\.wasm$/);
+    expect(wasm[1]).toMatch(/^assets\/vision_wasm_module_internal-[\w-]+\.wasm$/);
   });
 
-  it('serves the models beside the demo, without the install-time manifest of sources', () => {
+  it('emits every runtime asset once, byte for byte the checked one, and the code names it', () => {
+    const code = files
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => readFileSync(join(outDir, f), 'utf8'))
+      .join('\n');
+    for (const asset of ASSET_FILES) {
+      const stem =
+        asset
+          .split('/')
+          .pop()
+          ?.replace(/\.[^.]+$/, '') ?? asset;
+      const ext = asset.slice(asset.lastIndexOf('.'));
+      const emitted = files.filter((f) => f.startsWith(`assets/${stem}-`) && f.endsWith(ext));
+      expect(emitted, asset).toHaveLength(1);
+      const name = emitted[0] as string;
+      expect(sha(join(outDir, name)), asset).toBe(sha(join('models', asset)));
+      // The URL map (src/asset-urls.ts) points at the emitted file, so the site loads this copy.
+      expect(code.includes(name.slice('assets/'.length)), `${name} named in the built code`).toBe(
+        true,
+      );
+    }
     expect(files).toContain('index.html');
-    expect(files).toContain('models/selfie_segmenter_landscape.tflite');
-    expect(files).toContain('models/selfie_segmentation.onnx');
-    expect(files).not.toContain('models/sources.json');
+    // The demo itself, not only the library: package.json's sideEffects once let the bundler drop
+    // the demo's element registration, and the site was an empty page.
+    expect(code).toContain('vb-demo');
+    expect(files.some((f) => f.includes('sources.json'))).toBe(false);
     const total = files.reduce((sum, f) => sum + statSync(join(outDir, f)).size, 0);
     console.log(`[build] ${files.length} files, ${(total / 1e6).toFixed(1)} MB`);
   });

@@ -39,7 +39,10 @@ export async function gapsWhileLoading(
       engine: 'mediapipe',
       modelUrl: `${assets}selfie_segmenter_landscape.tflite`,
       modelName: 'x',
-      wasmBaseUrl: `${assets}wasm`,
+      wasm: {
+        loader: `${assets}wasm/vision_wasm_module_internal.js`,
+        binary: `${assets}wasm/vision_wasm_module_internal.wasm`,
+      },
       width: 256,
       height: 144,
       delegate: kind === 'mediapipe-gpu' ? 'GPU' : 'CPU',
@@ -52,7 +55,10 @@ export async function gapsWhileLoading(
       engine: 'onnxruntime',
       modelUrl: `${assets}selfie_segmentation.onnx`,
       modelName: 'x',
-      wasmBaseUrl: `${assets}ort/`,
+      wasm: {
+        mjs: `${assets}ort/ort-wasm-simd-threaded.jsep.mjs`,
+        wasm: `${assets}ort/ort-wasm-simd-threaded.jsep.wasm`,
+      },
       width: 256,
       height: 256,
       backend: 'wasm',

@@ -88,7 +88,10 @@ export async function compareConverter(
     engine: 'mediapipe' as const,
     modelUrl: `${assets}selfie_segmenter_landscape.tflite`,
     modelName: 'selfie_segmenter_landscape.tflite',
-    wasmBaseUrl: `${assets}wasm`,
+    wasm: {
+      loader: `${assets}wasm/vision_wasm_module_internal.js`,
+      binary: `${assets}wasm/vision_wasm_module_internal.wasm`,
+    },
     width: 256,
     height: 144,
     delegate: 'CPU' as const,
@@ -99,7 +102,10 @@ export async function compareConverter(
   const tasks = await RemoteSegmenter.create(tasksSpec);
   const onnxBase = {
     engine: 'onnxruntime' as const,
-    wasmBaseUrl: `${assets}ort/`,
+    wasm: {
+      mjs: `${assets}ort/ort-wasm-simd-threaded.jsep.mjs`,
+      wasm: `${assets}ort/ort-wasm-simd-threaded.jsep.wasm`,
+    },
     backend: 'wasm' as const,
     layout: 'nhwc' as const,
     mean: [0, 0, 0] as [number, number, number],

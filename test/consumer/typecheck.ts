@@ -1,0 +1,29 @@
+// Type-checked against the package's shipped .d.ts (the test runs tsc here): the API as a
+// TypeScript app uses it, imported by name.
+import {
+  createVirtualBackground,
+  isSupported,
+  type ProcessorStats,
+  type VirtualBackground,
+  VirtualBackgroundError,
+} from 'virtual-background';
+
+export async function startBlur(track: MediaStreamTrack): Promise<MediaStreamTrack | null> {
+  if (!isSupported()) return null;
+  const vb: VirtualBackground = await createVirtualBackground({
+    quality: 'balanced',
+    background: { kind: 'blur', radius: 12 },
+  });
+  vb.addEventListener('stats', (event) => {
+    const stats: ProcessorStats = (event as CustomEvent<ProcessorStats>).detail;
+    console.log(stats.fpsOut);
+  });
+  try {
+    const out = await vb.start(track);
+    await vb.update({ quality: 'fast', background: { kind: 'color', color: '#202020' } });
+    return out;
+  } catch (error) {
+    if (error instanceof VirtualBackgroundError) console.log(error.code);
+    throw error;
+  }
+}
