@@ -12,8 +12,9 @@ export default defineConfig({
   worker: { format: 'es' },
   // Pre-bundle every dependency up front: one discovered later (the worker's tasks-vision, say)
   // makes Vite re-optimise and reload the page mid-session, which kills a running call. livekit's
-  // processor is here for the benchmark's comparison (test/browser/page/livekit.ts), twilio's for the
-  // mask-quality eval's (eval/page.ts).
+  // processor is here for the benchmark's comparison (test/browser/page/livekit.ts), livekit-client
+  // for the adapter's test (test/browser/page/sdk-adapters.ts), twilio's for the mask-quality
+  // eval's (eval/page.ts).
   optimizeDeps: {
     entries: ['index.html', 'src/**/*.ts', 'test/browser/page/*.ts', 'eval/page.ts'],
     include: [
@@ -22,6 +23,7 @@ export default defineConfig({
       'twgl.js',
       'lit',
       '@livekit/track-processors',
+      'livekit-client',
       '@twilio/video-processors',
     ],
   },

@@ -5,6 +5,7 @@
 import { VirtualBackgroundProcessor } from './processor';
 import type { VirtualBackground, VirtualBackgroundOptions } from './types';
 
+export { type CallTracks, senderHasBackground, setSenderBackground } from './call';
 export { VirtualBackgroundError, type VirtualBackgroundErrorCode } from './errors';
 export { VirtualBackgroundProcessor } from './processor';
 export type {

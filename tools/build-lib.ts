@@ -2,6 +2,7 @@
  * `npm run build:lib`: the installable library in lib/, what `npm pack` ships.
  *
  *   lib/index.js              the API (src/index.ts), ESM
+ *   lib/livekit.js            the LiveKit track processor (src/livekit.ts), on top of ./index.js
  *   lib/worker.js             the pipeline worker
  *   lib/segmenter-worker.js   the engine worker, tasks-vision and onnxruntime-web inside
  *   lib/chunks/               code the entries share, and the engines (loaded when used)
@@ -48,8 +49,24 @@ const REWRITES = [
 /** The entries whose own URL the rewritten literals are relative to: never folded into a chunk. */
 const ENTRIES = {
   index: 'src/index.ts',
+  livekit: 'src/livekit.ts',
   worker: 'src/worker/worker.ts',
   'segmenter-worker': 'src/worker/segmenter-worker.ts',
+};
+
+/**
+ * The SDK adapters use the API through the package's own entry, not a copy: lib/livekit.js
+ * imports ./index.js, so an app importing both runs one processor module (and the rewritten
+ * literals stay in index.js, where they are relative to the right file).
+ */
+const adaptersUseIndex: Plugin = {
+  name: 'adapters-use-index',
+  resolveId(id, importer) {
+    if (id === './index' && importer === join(root, 'src/livekit.ts')) {
+      return { id: './index.js', external: true };
+    }
+    return null;
+  },
 };
 
 /** Vite's `?raw` (the shaders) for a plain bundler. */
@@ -111,7 +128,7 @@ async function main(): Promise<void> {
     resolve: {
       conditionNames: ['onnxruntime-web-use-extern-wasm', 'browser', 'import', 'module', 'default'],
     },
-    plugins: [rawText, rewriteUrls, ortSelfUrl],
+    plugins: [adaptersUseIndex, rawText, rewriteUrls, ortSelfUrl],
     output: {
       dir: out,
       format: 'esm',

@@ -146,6 +146,8 @@ test('the tarball holds the library, its types, workers, assets and command, and
       'README.md',
       'bin/copy-assets.mjs',
       'lib/index.js',
+      'lib/livekit.js',
+      'lib/types/livekit.d.ts',
       'lib/worker.js',
       'lib/segmenter-worker.js',
       'lib/types/index.d.ts',

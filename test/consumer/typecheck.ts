@@ -7,6 +7,11 @@ import {
   type VirtualBackground,
   VirtualBackgroundError,
 } from 'virtual-background';
+import { VirtualBackgroundTrackProcessor } from 'virtual-background/livekit';
+
+// The LiveKit adapter's subpath and its types (what `track.setProcessor()` is given).
+export const livekitProcessor = new VirtualBackgroundTrackProcessor({ quality: 'fast' });
+export const processorName: string = livekitProcessor.name;
 
 export async function startBlur(track: MediaStreamTrack): Promise<MediaStreamTrack | null> {
   if (!isSupported()) return null;

@@ -1,0 +1,255 @@
+/**
+ * The output track through a real call: two RTCPeerConnections in this page (offer/answer and ICE
+ * passed by hand, no server), the processed track sent by one and received by the other, and the
+ * received frames judged. The codec (VP8 here) changes pixels and may lower the resolution when
+ * the CPU cannot encode 720p in time, so frames are drawn at the camera's size before judging and
+ * the person is judged by each region's mean colour against the camera's latest frame, not pixel
+ * by pixel (sent and received frames cannot be paired by timestamp).
+ */
+import { setSenderBackground } from '../../../src/call';
+import { createVirtualBackground } from '../../../src/index';
+import type { Region } from './crops';
+import { camera } from './inputs';
+import { sleep } from './util';
+
+export interface ReceivedJudgement {
+  /** Share of background-region pixels within 48 levels of pure green. */
+  green: number;
+  /** Largest distance (0-255, max channel) between a person region's mean colour and the camera's. */
+  personColourGap: number;
+  width: number;
+  height: number;
+}
+
+export interface OutboundSample {
+  framesEncoded: number;
+  framesPerSecond: number | null;
+  frameWidth: number | null;
+  frameHeight: number | null;
+  qualityLimitationReason: string | null;
+  encoderImplementation: string | null;
+}
+
+export interface LoopbackRun {
+  /** Received frames judged while the background was on (after the call settled). */
+  on: ReceivedJudgement[];
+  /** Milliseconds from setSenderBackground(false) to the first received frame without it. */
+  offAfterMs: number | null;
+  /** Received frames judged while it was off. */
+  off: ReceivedJudgement[];
+  /** Milliseconds from setSenderBackground(true) back to the first received frame with it. */
+  backOnAfterMs: number | null;
+  onAgain: ReceivedJudgement[];
+  /** negotiationneeded events and offers after the call was set up (a replaceTrack needs none). */
+  negotiationsAfterSetup: number;
+  localSdpUnchanged: boolean;
+  outbound: OutboundSample[];
+  /** Received frames per second over the whole run. */
+  receivedFps: number;
+}
+
+const GREEN_TOLERANCE = 48;
+
+function regionMeans(ctx: OffscreenCanvasRenderingContext2D, regions: Region[]) {
+  const means = new Map<string, [number, number, number]>();
+  let greenPixels = 0;
+  let backgroundPixels = 0;
+  for (const r of regions) {
+    const w = Math.floor(r.x1 - r.x0);
+    const h = Math.floor(r.y1 - r.y0);
+    const px = ctx.getImageData(Math.ceil(r.x0), Math.ceil(r.y0), w, h).data;
+    let [sr, sg, sb] = [0, 0, 0];
+    for (let i = 0; i < px.length; i += 4) {
+      const [red, green, blue] = [px[i] ?? 0, px[i + 1] ?? 0, px[i + 2] ?? 0];
+      sr += red;
+      sg += green;
+      sb += blue;
+      if (r.label === 'background') {
+        backgroundPixels++;
+        if (Math.max(red, 255 - green, blue) <= GREEN_TOLERANCE) greenPixels++;
+      }
+    }
+    const n = px.length / 4;
+    means.set(r.name, [sr / n, sg / n, sb / n]);
+  }
+  return { means, green: backgroundPixels ? greenPixels / backgroundPixels : 0 };
+}
+
+/** Reads every frame of `track`, draws it at width x height and hands the canvas to `onFrame`. */
+function readFrames(
+  track: MediaStreamTrack,
+  width: number,
+  height: number,
+  onFrame: (ctx: OffscreenCanvasRenderingContext2D, frame: VideoFrame) => void,
+): () => Promise<void> {
+  const Processor = MediaStreamTrackProcessor as NonNullable<typeof MediaStreamTrackProcessor>;
+  const reader = new Processor({ track }).readable.getReader();
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', {
+    willReadFrequently: true,
+  }) as OffscreenCanvasRenderingContext2D;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const { value: frame, done } = await reader.read();
+      if (done || !frame) return;
+      try {
+        ctx.drawImage(frame, 0, 0, width, height);
+        onFrame(ctx, frame);
+      } finally {
+        frame.close();
+      }
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await reader.cancel().catch(() => undefined);
+    await loop.catch(() => undefined);
+  };
+}
+
+async function connect(a: RTCPeerConnection, b: RTCPeerConnection): Promise<void> {
+  a.addEventListener('icecandidate', (e) => {
+    if (e.candidate) void b.addIceCandidate(e.candidate);
+  });
+  b.addEventListener('icecandidate', (e) => {
+    if (e.candidate) void a.addIceCandidate(e.candidate);
+  });
+  const offer = await a.createOffer();
+  await a.setLocalDescription(offer);
+  await b.setRemoteDescription(offer);
+  const answer = await b.createAnswer();
+  await b.setLocalDescription(answer);
+  await a.setRemoteDescription(answer);
+}
+
+async function outboundSample(sender: RTCRtpSender): Promise<OutboundSample | null> {
+  const report = await sender.getStats();
+  for (const s of report.values()) {
+    if (s.type !== 'outbound-rtp') continue;
+    const o = s as RTCOutboundRtpStreamStats & {
+      qualityLimitationReason?: string;
+      encoderImplementation?: string;
+    };
+    return {
+      framesEncoded: o.framesEncoded ?? 0,
+      framesPerSecond: o.framesPerSecond ?? null,
+      frameWidth: o.frameWidth ?? null,
+      frameHeight: o.frameHeight ?? null,
+      qualityLimitationReason: o.qualityLimitationReason ?? null,
+      encoderImplementation: o.encoderImplementation ?? null,
+    };
+  }
+  return null;
+}
+
+/**
+ * Camera → processor (green background) → sender → receiver. Judges received frames with the
+ * background on, then off (setSenderBackground(false): the camera itself is sent), then on again.
+ */
+export async function runLoopback(regions: Region[], phaseMs = 3000): Promise<LoopbackRun> {
+  const cam = await camera();
+  const vb = await createVirtualBackground({
+    quality: 'fast',
+    background: { kind: 'color', color: '#00ff00' },
+  });
+  const processed = await vb.start(cam);
+  const tracks = { camera: cam, processed };
+  const sending = new RTCPeerConnection();
+  const receiving = new RTCPeerConnection();
+  const remote = new Promise<MediaStreamTrack>((resolve) =>
+    receiving.addEventListener('track', (e) => resolve(e.track), { once: true }),
+  );
+  const sender = sending.addTrack(processed, new MediaStream([processed]));
+  let negotiations = 0;
+  let setUp = false;
+  sending.addEventListener('negotiationneeded', () => {
+    if (setUp) negotiations++;
+  });
+  await connect(sending, receiving);
+  const sdp = sending.localDescription?.sdp ?? '';
+  setUp = true;
+  const received = await remote;
+
+  // The camera's latest region means: what the person regions should look like.
+  let cameraMeans = new Map<string, [number, number, number]>();
+  const stopCamera = readFrames(cam.clone(), 1280, 720, (ctx) => {
+    cameraMeans = regionMeans(ctx, regions).means;
+  });
+  type Phase = 'wait' | 'on' | 'off' | 'onAgain';
+  let phase: Phase = 'wait';
+  const judged: Record<Phase, ReceivedJudgement[]> = { wait: [], on: [], off: [], onAgain: [] };
+  let receivedFrames = 0;
+  let switchedAt = 0;
+  let offAfterMs: number | null = null;
+  let backOnAfterMs: number | null = null;
+  const firstReceived = performance.now();
+  const stopReceived = readFrames(received, 1280, 720, (ctx, frame) => {
+    receivedFrames++;
+    const { means, green } = regionMeans(ctx, regions);
+    let gap = 0;
+    for (const r of regions) {
+      if (r.label !== 'person') continue;
+      const got = means.get(r.name);
+      const want = cameraMeans.get(r.name);
+      if (!got || !want) continue;
+      gap = Math.max(gap, ...got.map((v, i) => Math.abs(v - (want[i] ?? 0))));
+    }
+    const j = {
+      green,
+      personColourGap: gap,
+      width: frame.displayWidth,
+      height: frame.displayHeight,
+    };
+    judged[phase].push(j);
+    const now = performance.now();
+    if (phase === 'off' && offAfterMs === null && green < 0.5) offAfterMs = now - switchedAt;
+    if (phase === 'onAgain' && backOnAfterMs === null && green > 0.9) {
+      backOnAfterMs = now - switchedAt;
+    }
+  });
+
+  let sdpAfter = '';
+  const outbound: OutboundSample[] = [];
+  const sample = async () => {
+    const s = await outboundSample(sender);
+    if (s) outbound.push(s);
+  };
+  try {
+    // The encoder ramps its bitrate up over the first seconds: judge after that.
+    await sleep(2500);
+    await sample();
+    phase = 'on';
+    await sleep(phaseMs);
+    await sample();
+    phase = 'off';
+    switchedAt = performance.now();
+    await setSenderBackground(sender, tracks, false);
+    await sleep(phaseMs);
+    await sample();
+    phase = 'onAgain';
+    switchedAt = performance.now();
+    await setSenderBackground(sender, tracks, true);
+    await sleep(phaseMs);
+    await sample();
+    sdpAfter = sending.localDescription?.sdp ?? '';
+  } finally {
+    await stopReceived();
+    await stopCamera();
+    sending.close();
+    receiving.close();
+    await vb.stop();
+    cam.stop();
+  }
+  return {
+    on: judged.on,
+    offAfterMs,
+    off: judged.off,
+    backOnAfterMs,
+    onAgain: judged.onAgain,
+    negotiationsAfterSetup: negotiations,
+    localSdpUnchanged: sdpAfter === sdp,
+    outbound,
+    receivedFps: receivedFrames / ((performance.now() - firstReceived) / 1000),
+  };
+}

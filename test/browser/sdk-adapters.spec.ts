@@ -1,0 +1,48 @@
+/**
+ * The processor in the SDKs people use, with the real SDK packages (test/browser/page/sdk-adapters.ts):
+ * livekit-client's LocalVideoTrack.setProcessor() with `virtual-background/livekit`, through a
+ * camera restart, a live update and stopProcessor(). No server: the processor API is local.
+ */
+import { expect, test } from '@playwright/test';
+import { openPage, regions } from './helpers';
+
+const ADAPTERS = '/test/browser/page/sdk-adapters.ts';
+
+test('LiveKit: setProcessor, restartTrack, update and stopProcessor with the real livekit-client', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const logs = await openPage(page);
+  const r = await page
+    .evaluate(
+      async ({ url, regions }) => {
+        const m = (await import(url)) as typeof import('./page/sdk-adapters');
+        return m.runLiveKitAdapter(regions);
+      },
+      { url: ADAPTERS, regions },
+    )
+    .catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${logs.slice(-20).join('\n')}`);
+    });
+  console.log('[livekit adapter]', JSON.stringify(r));
+  // init: the processed track LiveKit shows has the background, the person kept.
+  expect(r.afterInit.judged).toBeGreaterThanOrEqual(20);
+  expect(r.afterInit.minGreen).toBeGreaterThan(0.9);
+  expect(r.afterInit.minPerson).toBeGreaterThan(0.6);
+  expect(r.elementShowsProcessed).toBe(true);
+  // restart on a new camera track: a new processed track, the old one released.
+  expect(r.cameraChanged).toBe(true);
+  expect(r.afterRestart.judged).toBeGreaterThanOrEqual(20);
+  expect(r.afterRestart.minGreen).toBeGreaterThan(0.9);
+  expect(r.afterRestart.minPerson).toBeGreaterThan(0.6);
+  expect(r.oldProcessedEnded).toBe(true);
+  // update through the adapter reaches the running processor.
+  expect(r.afterUpdate.judged).toBeGreaterThanOrEqual(10);
+  expect(r.afterUpdate.minRed).toBeGreaterThan(0.9);
+  // stopProcessor: the processor destroyed, its track ended, LiveKit back on the camera.
+  expect(r.stopped).toEqual({
+    processorGone: true,
+    processedEnded: true,
+    elementShowsCamera: true,
+  });
+});
