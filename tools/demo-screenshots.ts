@@ -83,10 +83,10 @@ async function waitFor<T>(
   }
 }
 
-/** The stats panel's rows, dt → dd text ({} while it waits for the processor). */
+/** The stats panel's detail rows, dt → dd text ({} while it waits for the processor). */
 async function readStats(page: Page): Promise<Record<string, string>> {
   const rows = await page
-    .locator('[data-testid="stats"] > div')
+    .locator('[data-testid="stats-details"] > div')
     .evaluateAll((divs) =>
       divs.map((d) => [
         d.querySelector('dt')?.textContent?.trim() ?? '',

@@ -64,6 +64,11 @@ export const VIDEOS: BackgroundChoice[] = [
   },
 ];
 
+/** A built-in choice by id (what the demo's settings remember), or undefined. */
+export function choiceById(id: string): BackgroundChoice | undefined {
+  return [NONE, ...BLURS, ...COLORS, ...IMAGES, ...VIDEOS].find((c) => c.id === id);
+}
+
 /**
  * The background choices: none, blur levels, colours (swatches and a free picker), bundled images
  * and video, and an upload. It only reports the choice (`background-select`); the owner applies it.
@@ -73,7 +78,9 @@ export class BackgroundPicker extends LitElement {
     active: { type: String },
     pending: { type: String },
     customColor: { state: true },
-    uploadName: { state: true },
+    uploads: { state: true },
+    dragging: { state: true },
+    uploadError: { state: true },
   };
 
   static override styles = [
@@ -209,6 +216,25 @@ export class BackgroundPicker extends LitElement {
       [data-pending] {
         opacity: 0.6;
       }
+
+      :host(.dragging) {
+        outline: 2px dashed var(--vb-accent, #4f9dff);
+        outline-offset: -6px;
+      }
+
+      .drop-hint {
+        margin: 0.4rem 0 0;
+        font-size: 0.75rem;
+        color: var(--vb-muted, #8f99a8);
+      }
+
+      /* The line is always there, empty or not: a message appearing moves nothing below it. */
+      .upload-error {
+        min-height: 1.2em;
+        margin: 0.4rem 0 0;
+        font-size: 0.8rem;
+        color: var(--vb-danger, #ff6b6b);
+      }
     `,
   ];
 
@@ -217,14 +243,72 @@ export class BackgroundPicker extends LitElement {
   /** Id of a choice being applied (its update() has not resolved yet). */
   declare pending: string;
   declare customColor: string;
-  declare uploadName: string;
+  /** The user's own pictures and clips, newest first, each with an object URL for its thumbnail. */
+  declare uploads: Array<BackgroundChoice & { url: string }>;
+  declare dragging: boolean;
+  declare uploadError: string;
+  private uploadCount = 0;
 
   constructor() {
     super();
     this.active = '';
     this.pending = '';
     this.customColor = '#8040ff';
-    this.uploadName = '';
+    this.uploads = [];
+    this.dragging = false;
+    this.uploadError = '';
+    this.addEventListener('dragover', this.onDragOver);
+    this.addEventListener('dragleave', this.onDragLeave);
+    this.addEventListener('drop', this.onDrop);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    for (const u of this.uploads) URL.revokeObjectURL(u.url);
+    this.uploads = [];
+  }
+
+  private readonly onDragOver = (event: DragEvent): void => {
+    if (!event.dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    this.classList.add('dragging');
+  };
+
+  private readonly onDragLeave = (): void => {
+    this.classList.remove('dragging');
+  };
+
+  private readonly onDrop = (event: DragEvent): void => {
+    event.preventDefault();
+    this.classList.remove('dragging');
+    const file = event.dataTransfer?.files[0];
+    if (file) this.addUpload(file);
+  };
+
+  /** Keeps the file as a choice with a thumbnail and selects it; only pictures and clips. */
+  addUpload(file: File): void {
+    const kind = file.type.startsWith('video/')
+      ? 'video'
+      : file.type.startsWith('image/')
+        ? 'image'
+        : null;
+    if (!kind) {
+      this.uploadError = `${file.name} is not a picture or a video`;
+      return;
+    }
+    this.uploadError = '';
+    const choice = {
+      id: `upload-${++this.uploadCount}`,
+      label: file.name,
+      background: { kind, source: file } as Background,
+      url: URL.createObjectURL(file),
+    };
+    // Four kept: older ones' object URLs are released.
+    const kept = [choice, ...this.uploads];
+    for (const old of kept.slice(4)) URL.revokeObjectURL(old.url);
+    this.uploads = kept.slice(0, 4);
+    this.select(choice);
   }
 
   private select(choice: BackgroundChoice): void {
@@ -250,10 +334,7 @@ export class BackgroundPicker extends LitElement {
     const input = event.target as HTMLInputElement;
     const file = input.files?.[0];
     input.value = ''; // picking the same file again still fires `change`
-    if (!file) return;
-    this.uploadName = file.name;
-    const kind = file.type.startsWith('video/') ? 'video' : 'image';
-    this.select({ id: 'upload', label: file.name, background: { kind, source: file } });
+    if (file) this.addUpload(file);
   }
 
   private button(choice: BackgroundChoice, content: TemplateResult | string): TemplateResult {
@@ -340,10 +421,15 @@ export class BackgroundPicker extends LitElement {
           ${VIDEOS.map((c) =>
             this.thumb(c, html`<video src=${`${src(c)}#t=1`} muted preload="metadata"></video>`),
           )}
-          <label
-            class=${this.active === 'upload' ? 'thumb upload active' : 'thumb upload'}
-            title="Upload an image or a video"
-          >
+          ${this.uploads.map((u) =>
+            this.thumb(
+              u,
+              u.background.kind === 'video'
+                ? html`<video src=${`${u.url}#t=0.5`} muted preload="metadata"></video>`
+                : html`<img src=${u.url} alt="" />`,
+            ),
+          )}
+          <label class="thumb upload" title="Upload an image or a video">
             <input
               type="file"
               accept="image/*,video/*"
@@ -351,9 +437,11 @@ export class BackgroundPicker extends LitElement {
               aria-label="Upload your own background"
               @change=${this.onUpload}
             />
-            <span class="name">${this.uploadName || '+ Upload your own'}</span>
+            <span class="name">+ Upload your own</span>
           </label>
         </div>
+        <p class="drop-hint">or drop a picture or a clip here</p>
+        <p class="upload-error" role="status" data-testid="upload-error">${this.uploadError}</p>
       </section>
     `;
   }

@@ -37,11 +37,21 @@ export const demoLayoutStyles = css`
     color: #f2cf7a;
   }
 
+  /* Messages float over the page: one appearing never moves the controls under a pointer. */
+  .toasts {
+    position: fixed;
+    top: 1rem;
+    left: 50%;
+    z-index: 10;
+    width: min(40rem, calc(100% - 2rem));
+    transform: translateX(-50%);
+  }
+
   .error {
     display: flex;
     align-items: flex-start;
     gap: 0.75rem;
-    margin-bottom: 1rem;
+    box-shadow: 0 0.5rem 1.5rem rgb(0 0 0 / 0.5);
     padding: 0.7rem 0.9rem;
     border: 1px solid #6b2b2b;
     border-radius: 0.6rem;
@@ -70,16 +80,37 @@ export const demoLayoutStyles = css`
     line-height: 1;
   }
 
+  /* Wide: the stage and the panels under it on the left, the controls on the right. Narrow: the
+     stage, then the controls, then the panels (on a phone the controls come before the stats). */
   main {
     display: grid;
     grid-template-columns: minmax(0, 1fr) 21rem;
+    grid-template-areas:
+      'stage controls'
+      'panels controls';
     gap: 1.25rem;
     align-items: start;
+  }
+
+  main > section:first-child {
+    grid-area: stage;
+  }
+
+  main > .panels {
+    grid-area: panels;
+  }
+
+  main > aside {
+    grid-area: controls;
   }
 
   @media (max-width: 960px) {
     main {
       grid-template-columns: 1fr;
+      grid-template-areas:
+        'stage'
+        'controls'
+        'panels';
     }
   }
 
@@ -108,16 +139,93 @@ export const demoLayoutStyles = css`
     background: rgb(0 0 0 / 0.6);
   }
 
-  .overlay {
-    position: absolute;
-    inset: 0;
-    display: grid;
-    place-items: center;
-    color: var(--vb-muted, #8f99a8);
+  .stage video.mirrored {
+    transform: scaleX(-1);
   }
 
-  stats-panel {
-    margin-top: 1rem;
+  .badge.raw {
+    background: rgb(110 70 0 / 0.85);
+    color: #ffe2a8;
+  }
+
+  .progress {
+    position: absolute;
+    left: 50%;
+    bottom: 1rem;
+    display: flex;
+    align-items: center;
+    gap: 0.6rem;
+    padding: 0.45rem 0.9rem;
+    border-radius: 999px;
+    transform: translateX(-50%);
+    background: rgb(0 0 0 / 0.7);
+    font-size: 0.9rem;
+    white-space: nowrap;
+  }
+
+  .spinner {
+    width: 1rem;
+    height: 1rem;
+    border: 2px solid rgb(255 255 255 / 0.25);
+    border-top-color: var(--vb-accent, #4f9dff);
+    border-radius: 50%;
+    animation: spin 0.9s linear infinite;
+  }
+
+  @keyframes spin {
+    to {
+      transform: rotate(360deg);
+    }
+  }
+
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation: none;
+    }
+  }
+
+  .camera {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 0.5rem;
+    font-size: 0.85rem;
+  }
+
+  .camera select {
+    max-width: 14rem;
+    margin-left: 0.4rem;
+    padding: 0.3rem 0.5rem;
+    border: 1px solid var(--vb-border, #2a313b);
+    border-radius: 0.5rem;
+    background: #1f252d;
+  }
+
+  @media (max-width: 480px) {
+    :host {
+      padding: 0.75rem;
+    }
+
+    h1 {
+      font-size: 1.1rem;
+    }
+
+    .badge {
+      top: 0.4rem;
+      left: 0.4rem;
+      font-size: 0.7rem;
+    }
+
+    .progress {
+      bottom: 0.5rem;
+      font-size: 0.78rem;
+    }
+  }
+
+  .panels {
+    display: flex;
+    flex-direction: column;
+    gap: 1rem;
   }
 
   .toolbar {

@@ -1,20 +1,24 @@
 import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import {
   createVirtualBackground,
+  type ProcessorStats,
   type Quality,
   type VirtualBackground,
   VirtualBackgroundError,
 } from '../index';
-import type { BackgroundSelectDetail } from './background-picker';
+import { type BackgroundSelectDetail, choiceById } from './background-picker';
 import './background-picker';
+import './call-preview';
 import './quality-select';
+import { type DemoSettings, loadSettings, saveSettings } from './settings';
 import './stats-panel';
 import { sharedStyles } from './styles';
 import { demoLayoutStyles } from './vb-demo.styles';
 
 const SAMPLE_CLIP = new URL('./assets/sample-person.webm', import.meta.url).href;
 
-type Status = 'starting' | 'running' | 'failed';
+/** opening: asking for the camera; loading: the camera shows raw (labelled) while the model loads. */
+type Status = 'opening' | 'loading' | 'running' | 'failed';
 
 interface ShownError {
   code: string;
@@ -36,7 +40,9 @@ function reasonOf(error: unknown): string {
 
 /**
  * The demo page: camera (or the bundled clip when there is none) into a virtual-background
- * processor, its output in a preview, and controls that only call update() and read stats.
+ * processor, its output in a preview, and controls that only call update() and read stats. While
+ * the model loads the raw camera shows, labelled as such: it never leaves the page. Settings
+ * (background, quality, adaptive, mirror, camera) are kept across reloads.
  */
 export class VbDemo extends LitElement {
   static override properties = {
@@ -50,8 +56,13 @@ export class VbDemo extends LitElement {
     activeBackground: { state: true },
     pendingBackground: { state: true },
     quality: { state: true },
+    switchingTo: { state: true },
+    inForce: { state: true },
     error: { state: true },
-    adaptiveNotice: { state: true },
+    loadingSeconds: { state: true },
+    readyAfterMs: { state: true },
+    cameras: { state: true },
+    settings: { state: true },
   };
 
   static override styles = [sharedStyles, demoLayoutStyles];
@@ -66,31 +77,44 @@ export class VbDemo extends LitElement {
   declare activeBackground: string;
   declare pendingBackground: string;
   declare quality: Quality;
+  /** A level asked for whose update() has not resolved: the previous one serves meanwhile. */
+  declare switchingTo: Quality | '';
+  /** The level drawing now (adaptive quality may have stepped down from `quality`). */
+  declare inForce: Quality | '';
   declare error: ShownError | null;
-  /** The last adaptive-quality change, shown until the user picks a quality. */
-  declare adaptiveNotice: string;
+  declare loadingSeconds: number;
+  /** From page start to the first processed frame shown. */
+  declare readyAfterMs: number | null;
+  declare cameras: MediaDeviceInfo[];
+  declare settings: DemoSettings;
 
   /** Ordering of background updates: the worker applies them in order, so the newest success wins. */
   private backgroundRequests = 0;
   private backgroundApplied = 0;
-  /** Bumped on connect and disconnect: a start-up that belongs to an older one cleans up after itself. */
+  /** Bumped on connect, disconnect and restart: a start-up that belongs to an older one cleans up. */
   private generation = 0;
   private inputTrack: MediaStreamTrack | null = null;
+  private loadingTimer = 0;
 
   constructor() {
     super();
-    this.status = 'starting';
-    this.sourceNotice = 'Looking for a camera…';
+    this.settings = loadSettings();
+    this.status = 'opening';
+    this.sourceNotice = 'Asking for the camera…';
     this.usingSample = false;
     this.processor = null;
     this.inputStream = null;
     this.outputStream = null;
     this.showBefore = false;
-    this.activeBackground = 'blur-medium';
+    this.activeBackground = this.settings.background;
     this.pendingBackground = '';
-    this.quality = 'balanced';
+    this.quality = this.settings.quality;
+    this.switchingTo = '';
+    this.inForce = '';
     this.error = null;
-    this.adaptiveNotice = '';
+    this.loadingSeconds = 0;
+    this.readyAfterMs = null;
+    this.cameras = [];
   }
 
   override connectedCallback(): void {
@@ -101,15 +125,24 @@ export class VbDemo extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.generation++;
-    this.processor?.removeEventListener('error', this.onProcessorError);
-    this.processor?.removeEventListener('qualitychange', this.onAdaptiveChange);
-    void this.processor?.stop();
+    this.teardown();
+  }
+
+  /** Stops the processor, the camera or sample clip, and the timers. */
+  private teardown(): void {
+    clearInterval(this.loadingTimer);
+    const vb = this.processor;
+    vb?.removeEventListener('error', this.onProcessorError);
+    vb?.removeEventListener('qualitychange', this.onQualityStep);
+    vb?.removeEventListener('stats', this.onStats);
+    void vb?.stop();
     this.processor = null;
     this.inputTrack?.stop();
     this.inputTrack = null;
     this.inputStream = null;
     this.outputStream = null;
-    this.status = 'starting';
+    this.switchingTo = '';
+    this.inForce = '';
     const sample = this.sampleVideo;
     if (sample) {
       sample.pause();
@@ -122,14 +155,18 @@ export class VbDemo extends LitElement {
     return this.renderRoot.querySelector<HTMLVideoElement>('video.sample');
   }
 
-  private readonly onAdaptiveChange = (event: Event): void => {
-    const { quality, requested, reason } = (
-      event as CustomEvent<{ quality: Quality; requested: Quality; reason: string }>
-    ).detail;
-    this.adaptiveNotice =
-      quality === requested
-        ? ''
-        : `Adaptive quality: running at ${quality} instead of ${requested} (${reason === 'overloaded' ? 'this machine cannot hold the frame rate' : 'recovering'})`;
+  private changeSettings(change: Partial<DemoSettings>): void {
+    this.settings = { ...this.settings, ...change };
+    saveSettings(this.settings);
+  }
+
+  private readonly onQualityStep = (event: Event): void => {
+    this.inForce = (event as CustomEvent<{ quality: Quality }>).detail.quality;
+  };
+
+  private readonly onStats = (event: Event): void => {
+    const stats = (event as CustomEvent<ProcessorStats>).detail;
+    if (!this.switchingTo) this.inForce = stats.quality;
   };
 
   private readonly onProcessorError = (event: Event): void => {
@@ -139,6 +176,8 @@ export class VbDemo extends LitElement {
 
   private async run(generation: number): Promise<void> {
     const stale = () => generation !== this.generation;
+    this.status = 'opening';
+    this.readyAfterMs = null;
     try {
       const track = await this.openSource();
       if (stale()) {
@@ -147,33 +186,74 @@ export class VbDemo extends LitElement {
       }
       this.inputTrack = track;
       this.inputStream = new MediaStream([track]);
+      this.status = 'loading';
+      const loadStart = performance.now();
+      this.loadingSeconds = 0;
+      this.loadingTimer = window.setInterval(() => {
+        this.loadingSeconds = (performance.now() - loadStart) / 1000;
+      }, 100);
+      void this.listCameras();
       const vb = await createVirtualBackground({
-        quality: 'balanced',
-        background: { kind: 'blur', radius: 14 },
+        quality: this.settings.quality,
+        adaptive: this.settings.adaptive,
+        background: (choiceById(this.settings.background) ?? choiceById('blur-medium'))
+          ?.background ?? { kind: 'blur' },
       });
       vb.addEventListener('error', this.onProcessorError);
-      vb.addEventListener('qualitychange', this.onAdaptiveChange);
+      vb.addEventListener('qualitychange', this.onQualityStep);
+      vb.addEventListener('stats', this.onStats);
       this.processor = vb;
       const output = await vb.start(track);
-      if (stale()) return; // disconnectedCallback stopped the processor and the track
+      if (stale()) return; // teardown stopped the processor and the track
+      clearInterval(this.loadingTimer);
       this.outputStream = new MediaStream([output]);
       this.status = 'running';
+      this.inForce = this.settings.quality;
+      void this.measureFirstFrame(output, generation);
     } catch (error) {
       if (stale()) return;
+      clearInterval(this.loadingTimer);
       this.status = 'failed';
       this.error = toShownError(error);
     }
   }
 
-  /** The camera at 720p, or the bundled sample clip when there is no usable camera. */
+  /** Time from page start to the first processed frame the preview shows. */
+  private async measureFirstFrame(output: MediaStreamTrack, generation: number): Promise<void> {
+    await this.updateComplete;
+    const preview = this.renderRoot.querySelector<HTMLVideoElement>('video.preview');
+    if (!preview || generation !== this.generation) return;
+    const done = () => {
+      if (generation !== this.generation || this.readyAfterMs !== null) return;
+      this.readyAfterMs = performance.now();
+      this.dataset.firstFrameMs = String(Math.round(this.readyAfterMs));
+    };
+    // requestVideoFrameCallback: the frame shown, not only playback starting (older Firefox lacks it).
+    const video = preview as HTMLVideoElement & {
+      requestVideoFrameCallback?: (callback: () => void) => number;
+    };
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(done);
+    else video.addEventListener('playing', done, { once: true });
+    if (output.readyState === 'ended') done();
+  }
+
+  /** The chosen camera at 720p, or the bundled sample clip when there is no usable camera. */
   private async openSource(): Promise<MediaStreamTrack> {
     try {
       if (!navigator.mediaDevices?.getUserMedia) {
         throw new Error('navigator.mediaDevices.getUserMedia is unavailable');
       }
-      const stream = await navigator.mediaDevices.getUserMedia({
-        video: { width: 1280, height: 720, frameRate: 30 },
-      });
+      const deviceId = this.settings.cameraId;
+      const video = { width: 1280, height: 720, frameRate: 30 };
+      const stream = await navigator.mediaDevices
+        .getUserMedia({ video: deviceId ? { ...video, deviceId: { exact: deviceId } } : video })
+        .catch((error: unknown) => {
+          // A remembered camera that is gone: any camera.
+          if (deviceId && error instanceof DOMException && error.name === 'OverconstrainedError') {
+            return navigator.mediaDevices.getUserMedia({ video });
+          }
+          throw error;
+        });
       const track = stream.getVideoTracks()[0];
       if (!track) throw new Error('the camera stream has no video track');
       const { width, height } = track.getSettings();
@@ -188,6 +268,11 @@ export class VbDemo extends LitElement {
     }
   }
 
+  private async listCameras(): Promise<void> {
+    const devices = await navigator.mediaDevices?.enumerateDevices?.().catch(() => []);
+    this.cameras = (devices ?? []).filter((d) => d.kind === 'videoinput' && d.deviceId);
+  }
+
   private async openSampleClip(): Promise<MediaStreamTrack> {
     await this.updateComplete;
     const video = this.sampleVideo;
@@ -198,6 +283,19 @@ export class VbDemo extends LitElement {
     const track = video.captureStream().getVideoTracks()[0];
     if (!track) throw new Error('the sample clip has no video track');
     return track;
+  }
+
+  /** Starts over on the chosen camera (or tries the camera again after it failed). */
+  private restart(): void {
+    this.generation++;
+    this.teardown();
+    this.error = null;
+    void this.run(this.generation);
+  }
+
+  private onCameraChange(event: Event): void {
+    this.changeSettings({ cameraId: (event.target as HTMLSelectElement).value });
+    this.restart();
   }
 
   private async onBackgroundSelect(event: CustomEvent<BackgroundSelectDetail>): Promise<void> {
@@ -211,6 +309,8 @@ export class VbDemo extends LitElement {
       if (request > this.backgroundApplied) {
         this.backgroundApplied = request;
         this.activeBackground = choice.id;
+        // An upload is not kept across reloads (the file is the user's, in this page only).
+        if (!choice.id.startsWith('upload-')) this.changeSettings({ background: choice.id });
       }
     } catch (error) {
       this.error = toShownError(error);
@@ -223,18 +323,36 @@ export class VbDemo extends LitElement {
     const vb = this.processor;
     if (!vb) return;
     const quality = event.detail;
+    this.switchingTo = quality === this.inForce ? '' : quality;
     try {
       await vb.update({ quality });
       this.quality = quality;
-      this.adaptiveNotice = '';
+      this.inForce = quality;
+      this.changeSettings({ quality });
     } catch (error) {
       this.error = toShownError(error);
       this.requestUpdate(); // the select snaps back to the quality in force
+    } finally {
+      if (this.switchingTo === quality) this.switchingTo = '';
+    }
+  }
+
+  private async onAdaptiveToggle(event: CustomEvent<boolean>): Promise<void> {
+    const adaptive = event.detail;
+    try {
+      await this.processor?.update({ adaptive });
+      this.changeSettings({ adaptive });
+    } catch (error) {
+      this.error = toShownError(error);
     }
   }
 
   private toggleBeforeAfter(): void {
     this.showBefore = !this.showBefore;
+  }
+
+  private toggleMirror(): void {
+    this.changeSettings({ mirror: !this.settings.mirror });
   }
 
   override updated(): void {
@@ -252,9 +370,68 @@ export class VbDemo extends LitElement {
     </div>`;
   }
 
+  /** What the preview shows, said plainly: never "processed" when nothing is replaced. */
+  private badgeText(): string {
+    if (this.status !== 'running') return 'Your camera, not processed yet: it stays on this page';
+    if (this.showBefore) return 'Before: the camera as it is';
+    if (this.activeBackground === 'none') return 'No background chosen: the camera as it is';
+    return 'After: your background';
+  }
+
+  private renderOverlay(): TemplateResult | typeof nothing {
+    if (this.status === 'running') return nothing;
+    const text =
+      this.status === 'failed'
+        ? 'The processor could not start.'
+        : this.status === 'opening'
+          ? 'Asking for the camera…'
+          : `Loading the segmentation model… ${this.loadingSeconds.toFixed(1)} s`;
+    return html`<div class="progress" role="status" data-testid="progress">
+      ${this.status === 'loading' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}
+      <span>${text}</span>
+    </div>`;
+  }
+
+  private renderCameraControls(): TemplateResult {
+    const choices = this.cameras;
+    return html`<div class="camera">
+      ${
+        choices.length > 0
+          ? html`<label
+              >Camera
+              <select data-testid="camera-select" @change=${this.onCameraChange}>
+                ${choices.map(
+                  (c, i) =>
+                    html`<option
+                      value=${c.deviceId}
+                      ?selected=${(this.settings.cameraId || choices[0]?.deviceId) === c.deviceId}
+                    >
+                      ${c.label || `Camera ${i + 1}`}
+                    </option>`,
+                )}
+              </select></label
+            >`
+          : nothing
+      }
+      ${
+        this.usingSample || this.status === 'failed'
+          ? html`<button class="choice" data-testid="retry-camera" @click=${this.restart}>
+              Try the camera again
+            </button>`
+          : nothing
+      }
+    </div>`;
+  }
+
   override render(): TemplateResult {
-    const shown = this.showBefore ? this.inputStream : this.outputStream;
     const running = this.status === 'running';
+    const shown = running && !this.showBefore ? this.outputStream : this.inputStream;
+    const ready =
+      this.readyAfterMs !== null
+        ? html`<span class="notice" data-testid="ready-notice"
+            >Ready ${(this.readyAfterMs / 1000).toFixed(1)} s after the page opened</span
+          >`
+        : nothing;
     return html`
       <header>
         <h1>Virtual background</h1>
@@ -264,15 +441,16 @@ export class VbDemo extends LitElement {
           role="status"
           >${this.sourceNotice}</span
         >
+        ${ready}
       </header>
-      ${this.renderError()}
-      ${this.adaptiveNotice ? html`<p class="notice" data-testid="adaptive-notice" role="status">${this.adaptiveNotice}</p>` : ''}
+      <div class="toasts">${this.renderError()}</div>
       <main>
         <section>
           <div class="stage">
             <video
-              class="preview"
+              class=${this.settings.mirror ? 'preview mirrored' : 'preview'}
               data-testid="preview"
+              aria-label=${this.badgeText()}
               .muted=${true}
               muted
               autoplay
@@ -280,12 +458,15 @@ export class VbDemo extends LitElement {
               .srcObject=${shown}
             ></video>
             ${
-              running
-                ? html`<span class="badge">${this.showBefore ? 'Before: original' : 'After: processed'}</span>`
-                : html`<div class="overlay">
-                    ${this.status === 'failed' ? 'The processor could not start.' : 'Starting…'}
-                  </div>`
+              shown
+                ? html`<span
+                    class=${running ? 'badge' : 'badge raw'}
+                    data-testid="preview-badge"
+                    >${this.badgeText()}</span
+                  >`
+                : nothing
             }
+            ${this.renderOverlay()}
           </div>
           <div class="toolbar">
             <button
@@ -297,12 +478,26 @@ export class VbDemo extends LitElement {
             >
               ${this.showBefore ? 'Show processed' : 'Show original'}
             </button>
-            <span class="hint">
-              ${this.showBefore ? 'Showing the raw input; the processor keeps running.' : ''}
-            </span>
+            <button
+              class="choice"
+              data-testid="mirror"
+              aria-pressed=${String(this.settings.mirror)}
+              title="Mirror the preview (what you send is not mirrored)"
+              @click=${this.toggleMirror}
+            >
+              Mirror preview
+            </button>
+            ${this.renderCameraControls()}
           </div>
-          <stats-panel class="panel" .processor=${this.processor}></stats-panel>
           <video class="sample" hidden loop muted playsinline .muted=${true}></video>
+        </section>
+        <section class="panels">
+          <stats-panel class="panel" .processor=${this.processor}></stats-panel>
+          <call-preview
+            class="panel"
+            .processed=${this.outputStream?.getVideoTracks()[0] ?? null}
+            .camera=${this.inputTrack}
+          ></call-preview>
         </section>
         <aside ?inert=${!running}>
           <background-picker
@@ -312,7 +507,11 @@ export class VbDemo extends LitElement {
           ></background-picker>
           <quality-select
             .value=${this.quality}
+            .switchingTo=${this.switchingTo}
+            .inForce=${this.inForce}
+            .adaptive=${this.settings.adaptive}
             @quality-change=${this.onQualityChange}
+            @adaptive-change=${this.onAdaptiveToggle}
           ></quality-select>
         </aside>
       </main>

@@ -112,12 +112,20 @@ test('demo: green background on the camera, before/after shows the raw camera an
   expect(logs.filter((l) => l.startsWith('[pageerror]'))).toEqual([]);
 });
 
-test('demo: without a camera it runs on the bundled sample clip', async ({ page }) => {
+test('demo: without a camera it runs on the bundled sample clip, and tries the camera again', async ({
+  page,
+}) => {
   const logs = collectLogs(page);
+  // Denied until the test lets the camera through (a person allowing it in the browser's prompt).
   await page.addInitScript(() => {
-    Object.defineProperty(navigator.mediaDevices, 'getUserMedia', {
+    const media = navigator.mediaDevices;
+    const original = media.getUserMedia.bind(media);
+    Object.defineProperty(media, 'getUserMedia', {
       configurable: true,
-      value: () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')),
+      value: (constraints: MediaStreamConstraints) =>
+        (window as unknown as { allowCamera?: boolean }).allowCamera
+          ? original(constraints)
+          : Promise.reject(new DOMException('Permission denied', 'NotAllowedError')),
     });
   });
   await page.goto('/');
@@ -133,5 +141,26 @@ test('demo: without a camera it runs on the bundled sample clip', async ({ page 
     .evaluate((v) => [(v as HTMLVideoElement).videoWidth, (v as HTMLVideoElement).videoHeight]);
   console.log('[demo] sample clip preview size', size, 'notice:', await notice.textContent());
   expect(size).toEqual([640, 360]);
+  await expect(page.getByTestId('error')).toHaveCount(0);
+
+  // Camera allowed now: "Try the camera again" moves to it.
+  await page.evaluate(() => {
+    (window as unknown as { allowCamera?: boolean }).allowCamera = true;
+  });
+  await page.getByTestId('retry-camera').click();
+  await expect(notice).toContainText(/camera in use/i, { timeout: 30_000 });
+  await expect
+    .poll(
+      () =>
+        page
+          .getByTestId('preview')
+          .evaluate((v) => [
+            (v as HTMLVideoElement).videoWidth,
+            (v as HTMLVideoElement).videoHeight,
+          ]),
+      { timeout: 45_000 },
+    )
+    .toEqual([1280, 720]);
+  await expect(page.getByTestId('retry-camera')).toHaveCount(0);
   await expect(page.getByTestId('error')).toHaveCount(0);
 });

@@ -1,7 +1,9 @@
 /**
  * The processor in the SDKs people use, with the real SDK packages (test/browser/page/sdk-adapters.ts):
  * livekit-client's LocalVideoTrack.setProcessor() with `virtual-background/livekit`, through a
- * camera restart, a live update and stopProcessor(). No server: the processor API is local.
+ * camera restart, a live update and stopProcessor(); twilio-video's LocalVideoTrack around the
+ * processed track, with the background switched off and on. No server: neither test publishes
+ * (both SDKs need theirs for a room); what they send is the track judged here.
  */
 import { expect, test } from '@playwright/test';
 import { openPage, regions } from './helpers';
@@ -45,4 +47,39 @@ test('LiveKit: setProcessor, restartTrack, update and stopProcessor with the rea
     processedEnded: true,
     elementShowsCamera: true,
   });
+});
+
+test('Twilio Video: the processed track in its LocalVideoTrack, background off and on by update()', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const logs = await openPage(page);
+  const r = await page
+    .evaluate(
+      async ({ url, regions }) => {
+        const m = (await import(url)) as typeof import('./page/sdk-adapters');
+        return m.runTwilioRecipe(regions);
+      },
+      { url: ADAPTERS, regions },
+    )
+    .catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${logs.slice(-20).join('\n')}`);
+    });
+  console.log('[twilio recipe]', JSON.stringify(r));
+  expect(r.wrapsProcessed).toBe(true);
+  expect(r.trackName).toBe('camera-with-background');
+  expect(r.dimensions).toEqual({ width: 1280, height: 720 });
+  expect(r.on.judged).toBeGreaterThanOrEqual(20);
+  expect(r.on.minGreen).toBeGreaterThan(0.9);
+  expect(r.on.minPerson).toBeGreaterThan(0.6);
+  // Off: the camera's own frames on the same track within 1 s of update() resolving.
+  expect(r.offAfterMs).not.toBeNull();
+  expect(r.offAfterMs as number).toBeLessThanOrEqual(1000);
+  expect(r.offMinRoom).toBeGreaterThan(0.99);
+  // On again: the background within 1 s, and the person kept.
+  expect(r.onAgainAfterMs).not.toBeNull();
+  expect(r.onAgainAfterMs as number).toBeLessThanOrEqual(1000);
+  expect(r.onAgain.minGreen).toBeGreaterThan(0.9);
+  expect(r.onAgain.minPerson).toBeGreaterThan(0.6);
+  expect(r.endedWithProcessor).toBe(true);
 });

@@ -4,6 +4,8 @@
  * of the same timestamp and judged region by region, as in the pipeline tests.
  */
 import { createLocalVideoTrack } from 'livekit-client';
+import { LocalVideoTrack as TwilioLocalVideoTrack } from 'twilio-video';
+import { createVirtualBackground } from '../../../src/index';
 import { VirtualBackgroundTrackProcessor } from '../../../src/livekit';
 import type { Region } from './crops';
 import { fractionClose, fractionNear, GREEN } from './pixels';
@@ -152,4 +154,130 @@ export async function runLiveKitAdapter(regions: Region[]): Promise<LiveKitAdapt
     track.stop();
     element.remove();
   }
+}
+
+export interface TwilioRecipeRun {
+  /** Twilio's LocalVideoTrack wraps our processed track itself (what publishTrack sends). */
+  wrapsProcessed: boolean;
+  trackName: string;
+  /** Dimensions Twilio reads from the track once it started. */
+  dimensions: { width: number | null; height: number | null };
+  on: PairJudgement;
+  /** Background off (update to 'none'): ms from update() resolving to the first frame showing the room. */
+  offAfterMs: number | null;
+  /** Background regions matching the camera while off (passthrough: the camera's own frames). */
+  offMinRoom: number;
+  onAgainAfterMs: number | null;
+  onAgain: PairJudgement;
+  /** After vb.stop(): Twilio's track sees its MediaStreamTrack end. */
+  endedWithProcessor: boolean;
+}
+
+/**
+ * Twilio Video's recipe: its LocalVideoTrack takes any MediaStreamTrack, so the processed track
+ * is wrapped as it is (and `connect(token, { tracks: [track] })` or `publishTrack` sends it); the
+ * background switches off and on with update() on the same track, so Twilio's publication never
+ * changes. Everything here but the publish itself (a Twilio room needs their server).
+ */
+export async function runTwilioRecipe(regions: Region[]): Promise<TwilioRecipeRun> {
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { width: 1280, height: 720, frameRate: 30 },
+  });
+  const cam = stream.getVideoTracks()[0] as MediaStreamTrack;
+  const vb = await createVirtualBackground({
+    quality: 'fast',
+    adaptive: false,
+    background: { kind: 'color', color: '#00ff00' },
+  });
+  const processed = await vb.start(cam);
+  const twilioTrack = new TwilioLocalVideoTrack(processed, { name: 'camera-with-background' });
+  const element = twilioTrack.attach();
+  element.muted = true;
+  document.body.append(element);
+  try {
+    await sleep(1500);
+    const on = await judgePair(cam, twilioTrack.mediaStreamTrack, regions);
+    const background = regions.filter((r) => r.label === 'background');
+
+    // When a change shows: the first frame after update() resolved whose background regions
+    // match `test`.
+    const firstFrameWhere = async (
+      change: () => Promise<void>,
+      test: (crops: Map<string, ImageData>, ts: number) => boolean,
+    ): Promise<number | null> => {
+      let resolvedAt = 0;
+      let seenAt: number | null = null;
+      const tap = tapTrack(twilioTrack.mediaStreamTrack, background, (ts, crops) => {
+        if (resolvedAt && seenAt === null && test(crops, ts)) seenAt = performance.now();
+      });
+      await change();
+      resolvedAt = performance.now();
+      const deadline = resolvedAt + 3000;
+      while (seenAt === null && performance.now() < deadline) await sleep(20);
+      await tap.stop();
+      return seenAt === null ? null : (seenAt as number) - resolvedAt;
+    };
+    const notGreen = (crops: Map<string, ImageData>) =>
+      [...crops.values()].every((c) => fractionNear(c, GREEN, 24) < 0.05);
+    const offAfterMs = await firstFrameWhere(
+      () => vb.update({ background: { kind: 'none' } }),
+      notGreen,
+    );
+    // Off is the camera's own frames: background regions equal the camera frame of that time.
+    const off = await judgePairRoom(cam, twilioTrack.mediaStreamTrack, background);
+    const onAgainAfterMs = await firstFrameWhere(
+      () => vb.update({ background: { kind: 'color', color: '#00ff00' } }),
+      (crops) => [...crops.values()].every((c) => fractionNear(c, GREEN, 24) > 0.9),
+    );
+    await sleep(300);
+    const onAgain = await judgePair(cam, twilioTrack.mediaStreamTrack, regions);
+    const { width, height } = twilioTrack.dimensions;
+    const wrapsProcessed = twilioTrack.mediaStreamTrack === processed;
+    await vb.stop();
+    await sleep(100);
+    return {
+      wrapsProcessed,
+      trackName: twilioTrack.name,
+      dimensions: { width, height },
+      on,
+      offAfterMs,
+      offMinRoom: off,
+      onAgainAfterMs,
+      onAgain,
+      endedWithProcessor: twilioTrack.mediaStreamTrack.readyState === 'ended',
+    };
+  } finally {
+    twilioTrack.stop();
+    element.remove();
+    await vb.stop();
+    cam.stop();
+  }
+}
+
+/** Least share, over 10 paired frames, of `regions` pixels equal (within 2) to the camera's. */
+async function judgePairRoom(
+  camera: MediaStreamTrack,
+  output: MediaStreamTrack,
+  regions: Region[],
+): Promise<number> {
+  const inputs = new Map<number, Map<string, ImageData>>();
+  const cameraTap = tapTrack(camera.clone(), regions, (ts, crops) => inputs.set(ts, crops));
+  let judged = 0;
+  let least = 1;
+  const outputTap = tapTrack(output, regions, (ts, crops) => {
+    const inp = inputs.get(ts);
+    if (!inp || judged >= 10) return;
+    judged++;
+    for (const r of regions) {
+      least = Math.min(
+        least,
+        fractionClose(crops.get(r.name) as ImageData, inp.get(r.name) as ImageData, 2),
+      );
+    }
+  });
+  const deadline = performance.now() + 10_000;
+  while (judged < 10 && performance.now() < deadline) await sleep(50);
+  await outputTap.stop();
+  await cameraTap.stop();
+  return judged >= 10 ? least : 0;
 }

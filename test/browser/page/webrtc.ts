@@ -1,12 +1,13 @@
 /**
- * The output track through a real call: two RTCPeerConnections in this page (offer/answer and ICE
- * passed by hand, no server), the processed track sent by one and received by the other, and the
- * received frames judged. The codec (VP8 here) changes pixels and may lower the resolution when
+ * The output track through a real call: two RTCPeerConnections in this page (the demo's call
+ * preview, src/demo/loopback.ts), the processed track sent by one and received by the other, and
+ * the received frames judged. The codec (VP8 here) changes pixels and may lower the resolution when
  * the CPU cannot encode 720p in time, so frames are drawn at the camera's size before judging and
  * the person is judged by each region's mean colour against the camera's latest frame, not pixel
  * by pixel (sent and received frames cannot be paired by timestamp).
  */
 import { setSenderBackground } from '../../../src/call';
+import { type OutboundFigures, openLoopback } from '../../../src/demo/loopback';
 import { createVirtualBackground } from '../../../src/index';
 import type { Region } from './crops';
 import { camera } from './inputs';
@@ -19,15 +20,6 @@ export interface ReceivedJudgement {
   personColourGap: number;
   width: number;
   height: number;
-}
-
-export interface OutboundSample {
-  framesEncoded: number;
-  framesPerSecond: number | null;
-  frameWidth: number | null;
-  frameHeight: number | null;
-  qualityLimitationReason: string | null;
-  encoderImplementation: string | null;
 }
 
 export interface LoopbackRun {
@@ -43,7 +35,7 @@ export interface LoopbackRun {
   /** negotiationneeded events and offers after the call was set up (a replaceTrack needs none). */
   negotiationsAfterSetup: number;
   localSdpUnchanged: boolean;
-  outbound: OutboundSample[];
+  outbound: OutboundFigures[];
   /** Received frames per second over the whole run. */
   receivedFps: number;
 }
@@ -108,41 +100,6 @@ function readFrames(
   };
 }
 
-async function connect(a: RTCPeerConnection, b: RTCPeerConnection): Promise<void> {
-  a.addEventListener('icecandidate', (e) => {
-    if (e.candidate) void b.addIceCandidate(e.candidate);
-  });
-  b.addEventListener('icecandidate', (e) => {
-    if (e.candidate) void a.addIceCandidate(e.candidate);
-  });
-  const offer = await a.createOffer();
-  await a.setLocalDescription(offer);
-  await b.setRemoteDescription(offer);
-  const answer = await b.createAnswer();
-  await b.setLocalDescription(answer);
-  await a.setRemoteDescription(answer);
-}
-
-async function outboundSample(sender: RTCRtpSender): Promise<OutboundSample | null> {
-  const report = await sender.getStats();
-  for (const s of report.values()) {
-    if (s.type !== 'outbound-rtp') continue;
-    const o = s as RTCOutboundRtpStreamStats & {
-      qualityLimitationReason?: string;
-      encoderImplementation?: string;
-    };
-    return {
-      framesEncoded: o.framesEncoded ?? 0,
-      framesPerSecond: o.framesPerSecond ?? null,
-      frameWidth: o.frameWidth ?? null,
-      frameHeight: o.frameHeight ?? null,
-      qualityLimitationReason: o.qualityLimitationReason ?? null,
-      encoderImplementation: o.encoderImplementation ?? null,
-    };
-  }
-  return null;
-}
-
 /**
  * Camera → processor (green background) → sender → receiver. Judges received frames with the
  * background on, then off (setSenderBackground(false): the camera itself is sent), then on again.
@@ -155,21 +112,10 @@ export async function runLoopback(regions: Region[], phaseMs = 3000): Promise<Lo
   });
   const processed = await vb.start(cam);
   const tracks = { camera: cam, processed };
-  const sending = new RTCPeerConnection();
-  const receiving = new RTCPeerConnection();
-  const remote = new Promise<MediaStreamTrack>((resolve) =>
-    receiving.addEventListener('track', (e) => resolve(e.track), { once: true }),
-  );
-  const sender = sending.addTrack(processed, new MediaStream([processed]));
-  let negotiations = 0;
-  let setUp = false;
-  sending.addEventListener('negotiationneeded', () => {
-    if (setUp) negotiations++;
-  });
-  await connect(sending, receiving);
-  const sdp = sending.localDescription?.sdp ?? '';
-  setUp = true;
-  const received = await remote;
+  // The demo's call preview does the same (src/demo/loopback.ts).
+  const call = await openLoopback(processed);
+  const { sender, received } = call;
+  const sdp = call.localSdp();
 
   // The camera's latest region means: what the person regions should look like.
   let cameraMeans = new Map<string, [number, number, number]>();
@@ -210,9 +156,9 @@ export async function runLoopback(regions: Region[], phaseMs = 3000): Promise<Lo
   });
 
   let sdpAfter = '';
-  const outbound: OutboundSample[] = [];
+  const outbound: OutboundFigures[] = [];
   const sample = async () => {
-    const s = await outboundSample(sender);
+    const s = await call.outbound();
     if (s) outbound.push(s);
   };
   try {
@@ -232,12 +178,11 @@ export async function runLoopback(regions: Region[], phaseMs = 3000): Promise<Lo
     await setSenderBackground(sender, tracks, true);
     await sleep(phaseMs);
     await sample();
-    sdpAfter = sending.localDescription?.sdp ?? '';
+    sdpAfter = call.localSdp();
   } finally {
     await stopReceived();
     await stopCamera();
-    sending.close();
-    receiving.close();
+    call.close();
     await vb.stop();
     cam.stop();
   }
@@ -247,7 +192,7 @@ export async function runLoopback(regions: Region[], phaseMs = 3000): Promise<Lo
     off: judged.off,
     backOnAfterMs,
     onAgain: judged.onAgain,
-    negotiationsAfterSetup: negotiations,
+    negotiationsAfterSetup: call.renegotiations,
     localSdpUnchanged: sdpAfter === sdp,
     outbound,
     receivedFps: receivedFrames / ((performance.now() - firstReceived) / 1000),

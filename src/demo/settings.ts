@@ -1,0 +1,50 @@
+import type { Quality } from '../index';
+
+/** What the demo remembers across reloads (localStorage): the person's choices, nothing else. */
+export interface DemoSettings {
+  /** A built-in background's id (background-picker.ts); uploads are not kept. */
+  background: string;
+  quality: Quality;
+  adaptive: boolean;
+  mirror: boolean;
+  /** The camera's deviceId; '' for the browser's default. */
+  cameraId: string;
+}
+
+const KEY = 'virtual-background-demo';
+
+export const DEFAULT_SETTINGS: DemoSettings = {
+  background: 'blur-medium',
+  quality: 'balanced',
+  adaptive: true,
+  // Off: the preview shows what is sent (a mirrored self-view is a choice, not a default here).
+  mirror: false,
+  cameraId: '',
+};
+
+/** The saved settings, each field checked; anything missing or malformed takes its default. */
+export function loadSettings(): DemoSettings {
+  let saved: Partial<Record<keyof DemoSettings, unknown>> = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(KEY) ?? '{}') ?? {};
+  } catch {
+    // Storage blocked or a corrupt entry: defaults.
+  }
+  const pick = <K extends keyof DemoSettings>(key: K, ok: (v: unknown) => boolean) =>
+    ok(saved[key]) ? (saved[key] as DemoSettings[K]) : DEFAULT_SETTINGS[key];
+  return {
+    background: pick('background', (v) => typeof v === 'string' && v.length > 0),
+    quality: pick('quality', (v) => v === 'fast' || v === 'balanced' || v === 'accurate'),
+    adaptive: pick('adaptive', (v) => typeof v === 'boolean'),
+    mirror: pick('mirror', (v) => typeof v === 'boolean'),
+    cameraId: pick('cameraId', (v) => typeof v === 'string'),
+  };
+}
+
+export function saveSettings(settings: DemoSettings): void {
+  try {
+    localStorage.setItem(KEY, JSON.stringify(settings));
+  } catch {
+    // Storage blocked (private mode, quota): the page still works, it just forgets.
+  }
+}
