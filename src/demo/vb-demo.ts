@@ -4,39 +4,25 @@ import {
   type ProcessorStats,
   type Quality,
   type VirtualBackground,
-  VirtualBackgroundError,
 } from '../index';
 import { type BackgroundSelectDetail, choiceById } from './background-picker';
 import './background-picker';
 import './call-preview';
+import { listCameras, openSource, releaseSampleClip } from './camera-source';
 import './quality-select';
 import { type DemoSettings, loadSettings, saveSettings } from './settings';
 import './stats-panel';
 import { sharedStyles } from './styles';
 import { demoLayoutStyles } from './vb-demo.styles';
-
-const SAMPLE_CLIP = new URL('./assets/sample-person.webm', import.meta.url).href;
-
-/** opening: asking for the camera; loading: the camera shows raw (labelled) while the model loads. */
-type Status = 'opening' | 'loading' | 'running' | 'failed';
-
-interface ShownError {
-  code: string;
-  message: string;
-}
-
-function toShownError(error: unknown): ShownError {
-  if (error instanceof VirtualBackgroundError) {
-    return { code: error.code, message: error.message.replace(/^\[[a-z-]+\] /, '') };
-  }
-  if (error instanceof Error) return { code: error.name || 'error', message: error.message };
-  return { code: 'error', message: String(error) };
-}
-
-function reasonOf(error: unknown): string {
-  if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name;
-  return String(error);
-}
+import {
+  badgeText,
+  type DemoStatus,
+  renderCameraControls,
+  renderError,
+  renderProgress,
+  type ShownError,
+  toShownError,
+} from './vb-demo.view';
 
 /**
  * The demo page: camera (or the bundled clip when there is none) into a virtual-background
@@ -67,7 +53,7 @@ export class VbDemo extends LitElement {
 
   static override styles = [sharedStyles, demoLayoutStyles];
 
-  declare status: Status;
+  declare status: DemoStatus;
   declare sourceNotice: string;
   declare usingSample: boolean;
   declare processor: VirtualBackground | null;
@@ -143,12 +129,7 @@ export class VbDemo extends LitElement {
     this.outputStream = null;
     this.switchingTo = '';
     this.inForce = '';
-    const sample = this.sampleVideo;
-    if (sample) {
-      sample.pause();
-      sample.removeAttribute('src');
-      sample.load();
-    }
+    releaseSampleClip(this.sampleVideo);
   }
 
   private get sampleVideo(): HTMLVideoElement | null {
@@ -179,11 +160,17 @@ export class VbDemo extends LitElement {
     this.status = 'opening';
     this.readyAfterMs = null;
     try {
-      const track = await this.openSource();
+      const source = await openSource(this.settings.cameraId, async () => {
+        await this.updateComplete;
+        return this.sampleVideo;
+      });
+      const track = source.track;
       if (stale()) {
         track.stop();
         return;
       }
+      this.sourceNotice = source.notice;
+      this.usingSample = source.sample;
       this.inputTrack = track;
       this.inputStream = new MediaStream([track]);
       this.status = 'loading';
@@ -192,7 +179,9 @@ export class VbDemo extends LitElement {
       this.loadingTimer = window.setInterval(() => {
         this.loadingSeconds = (performance.now() - loadStart) / 1000;
       }, 100);
-      void this.listCameras();
+      void listCameras().then((cameras) => {
+        if (!stale()) this.cameras = cameras;
+      });
       const vb = await createVirtualBackground({
         quality: this.settings.quality,
         adaptive: this.settings.adaptive,
@@ -235,54 +224,6 @@ export class VbDemo extends LitElement {
     if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(done);
     else video.addEventListener('playing', done, { once: true });
     if (output.readyState === 'ended') done();
-  }
-
-  /** The chosen camera at 720p, or the bundled sample clip when there is no usable camera. */
-  private async openSource(): Promise<MediaStreamTrack> {
-    try {
-      if (!navigator.mediaDevices?.getUserMedia) {
-        throw new Error('navigator.mediaDevices.getUserMedia is unavailable');
-      }
-      const deviceId = this.settings.cameraId;
-      const video = { width: 1280, height: 720, frameRate: 30 };
-      const stream = await navigator.mediaDevices
-        .getUserMedia({ video: deviceId ? { ...video, deviceId: { exact: deviceId } } : video })
-        .catch((error: unknown) => {
-          // A remembered camera that is gone: any camera.
-          if (deviceId && error instanceof DOMException && error.name === 'OverconstrainedError') {
-            return navigator.mediaDevices.getUserMedia({ video });
-          }
-          throw error;
-        });
-      const track = stream.getVideoTracks()[0];
-      if (!track) throw new Error('the camera stream has no video track');
-      const { width, height } = track.getSettings();
-      const size = width && height ? ` at ${width}×${height}` : '';
-      this.sourceNotice = `Camera in use: ${track.label || 'default camera'}${size}`;
-      this.usingSample = false;
-      return track;
-    } catch (error) {
-      this.usingSample = true;
-      this.sourceNotice = `No camera (${reasonOf(error)}): running on the bundled sample clip`;
-      return this.openSampleClip();
-    }
-  }
-
-  private async listCameras(): Promise<void> {
-    const devices = await navigator.mediaDevices?.enumerateDevices?.().catch(() => []);
-    this.cameras = (devices ?? []).filter((d) => d.kind === 'videoinput' && d.deviceId);
-  }
-
-  private async openSampleClip(): Promise<MediaStreamTrack> {
-    await this.updateComplete;
-    const video = this.sampleVideo;
-    if (!video) throw new Error('the sample clip element is missing');
-    video.muted = true;
-    video.src = SAMPLE_CLIP;
-    await video.play();
-    const track = video.captureStream().getVideoTracks()[0];
-    if (!track) throw new Error('the sample clip has no video track');
-    return track;
   }
 
   /** Starts over on the chosen camera (or tries the camera again after it failed). */
@@ -361,70 +302,9 @@ export class VbDemo extends LitElement {
     if (preview?.srcObject && preview.paused) void preview.play().catch(() => undefined);
   }
 
-  private renderError(): TemplateResult | typeof nothing {
-    if (!this.error) return nothing;
-    return html`<div class="error" role="alert" data-testid="error">
-      <code>${this.error.code}</code>
-      <span class="message">${this.error.message}</span>
-      <button aria-label="Dismiss" title="Dismiss" @click=${() => (this.error = null)}>×</button>
-    </div>`;
-  }
-
-  /** What the preview shows, said plainly: never "processed" when nothing is replaced. */
-  private badgeText(): string {
-    if (this.status !== 'running') return 'Your camera, not processed yet: it stays on this page';
-    if (this.showBefore) return 'Before: the camera as it is';
-    if (this.activeBackground === 'none') return 'No background chosen: the camera as it is';
-    return 'After: your background';
-  }
-
-  private renderOverlay(): TemplateResult | typeof nothing {
-    if (this.status === 'running') return nothing;
-    const text =
-      this.status === 'failed'
-        ? 'The processor could not start.'
-        : this.status === 'opening'
-          ? 'Asking for the camera…'
-          : `Loading the segmentation model… ${this.loadingSeconds.toFixed(1)} s`;
-    return html`<div class="progress" role="status" data-testid="progress">
-      ${this.status === 'loading' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}
-      <span>${text}</span>
-    </div>`;
-  }
-
-  private renderCameraControls(): TemplateResult {
-    const choices = this.cameras;
-    return html`<div class="camera">
-      ${
-        choices.length > 0
-          ? html`<label
-              >Camera
-              <select data-testid="camera-select" @change=${this.onCameraChange}>
-                ${choices.map(
-                  (c, i) =>
-                    html`<option
-                      value=${c.deviceId}
-                      ?selected=${(this.settings.cameraId || choices[0]?.deviceId) === c.deviceId}
-                    >
-                      ${c.label || `Camera ${i + 1}`}
-                    </option>`,
-                )}
-              </select></label
-            >`
-          : nothing
-      }
-      ${
-        this.usingSample || this.status === 'failed'
-          ? html`<button class="choice" data-testid="retry-camera" @click=${this.restart}>
-              Try the camera again
-            </button>`
-          : nothing
-      }
-    </div>`;
-  }
-
   override render(): TemplateResult {
     const running = this.status === 'running';
+    const badge = badgeText(this.status, this.showBefore, this.activeBackground);
     const shown = running && !this.showBefore ? this.outputStream : this.inputStream;
     const ready =
       this.readyAfterMs !== null
@@ -443,14 +323,14 @@ export class VbDemo extends LitElement {
         >
         ${ready}
       </header>
-      <div class="toasts">${this.renderError()}</div>
+      <div class="toasts">${renderError(this.error, () => (this.error = null))}</div>
       <main>
         <section>
           <div class="stage">
             <video
               class=${this.settings.mirror ? 'preview mirrored' : 'preview'}
               data-testid="preview"
-              aria-label=${this.badgeText()}
+              aria-label=${badge}
               .muted=${true}
               muted
               autoplay
@@ -462,11 +342,11 @@ export class VbDemo extends LitElement {
                 ? html`<span
                     class=${running ? 'badge' : 'badge raw'}
                     data-testid="preview-badge"
-                    >${this.badgeText()}</span
+                    >${badge}</span
                   >`
                 : nothing
             }
-            ${this.renderOverlay()}
+            ${renderProgress(this.status, this.loadingSeconds)}
           </div>
           <div class="toolbar">
             <button
@@ -487,7 +367,13 @@ export class VbDemo extends LitElement {
             >
               Mirror preview
             </button>
-            ${this.renderCameraControls()}
+            ${renderCameraControls({
+              cameras: this.cameras,
+              cameraId: this.settings.cameraId,
+              offerRetry: this.usingSample || this.status === 'failed',
+              onChange: (e) => this.onCameraChange(e),
+              onRetry: () => this.restart(),
+            })}
           </div>
           <video class="sample" hidden loop muted playsinline .muted=${true}></video>
         </section>

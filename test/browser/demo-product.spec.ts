@@ -172,6 +172,20 @@ test('demo controls change the output as they say, and the settings survive a re
   await backgroundUntil(page, [0, 255, 0], (bg, face) => bg.near > 0.9 && face.near < 0.1, 'green');
   await expect(badge).toHaveText(/After: your background/);
 
+  // Keyboard only: Tab reaches a colour swatch, Enter applies it.
+  let reached = false;
+  for (let presses = 0; presses < 80 && !reached; presses++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => {
+      let el: Element | null = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      return el?.getAttribute('data-testid') === 'bg-color-blue';
+    });
+  }
+  expect(reached, 'Tab never reached the blue swatch').toBe(true);
+  await page.keyboard.press('Enter');
+  await backgroundUntil(page, [30, 107, 255], (bg) => bg.near > 0.9, 'blue by keyboard');
+
   // Blur: the room, with its detail gone.
   await page.getByTestId('bg-blur-strong').click();
   const blurred = await backgroundUntil(

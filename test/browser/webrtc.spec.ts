@@ -51,8 +51,8 @@ test('loopback call: the far side sees the background; replaceTrack toggles it w
   // and the camera's motion's reach of the camera's own).
   expect(r.on.length).toBeGreaterThanOrEqual(20);
   const on = summary(r.on);
-  expect(on.minGreen).toBeGreaterThan(0.9);
-  expect(on.meanGreen).toBeGreaterThanOrEqual(0.95);
+  // The issue's bar, on every received frame (1.00 in the runs here, quiet and loaded).
+  expect(on.minGreen).toBeGreaterThanOrEqual(0.95);
   expect(on.maxPersonGap).toBeLessThanOrEqual(30);
   // Off: the far side sees the room within 1 s, and then only the room.
   expect(r.offAfterMs).not.toBeNull();
