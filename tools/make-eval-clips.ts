@@ -1,6 +1,8 @@
 /**
  * Makes the segmentation-quality fixtures in test/fixtures/eval/ (frames, truth masks,
  * manifest.json, contact-sheet.png) out of a local copy of DAVIS 2016 person sequences.
+ * (Over 400 lines on purpose: a one-off generator whose four clip kinds share its reading,
+ * cropping and writing steps; split, each kind would import all of them back.)
  *
  * Why: judging a segmenter needs real video at call size (640x360) with a per-pixel truth for the
  * one person, committed so that a fresh clone has it without ../shared. Four kinds, because each

@@ -9,17 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { PNG } from 'pngjs';
-
-interface Spot {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
-// Inside the fixture's labelled regions (test/fixtures/camera-fixture.ts) in every frame.
-const BACKGROUND_SPOT: Spot = { x0: 30, y0: 40, x1: 60, y1: 300 }; // the flag at the left edge
-const FACE_SPOT: Spot = { x0: 520, y0: 220, x1: 580, y1: 300 };
+import { BACKGROUND_SPOT, collectLogs, FACE_SPOT, framesOut, type Spot } from './demo-helpers';
 
 interface SpotReading {
   /** Mean RGB. */
@@ -68,21 +58,6 @@ async function readSpots(
     },
     { spots, near },
   );
-}
-
-async function framesOut(page: Page): Promise<number> {
-  const text = await page
-    .getByTestId('frames-out')
-    .textContent({ timeout: 1000 })
-    .catch(() => null);
-  return Number(text ?? 0);
-}
-
-function collectLogs(page: Page): string[] {
-  const logs: string[] = [];
-  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-  return logs;
 }
 
 async function running(page: Page, logs: string[]): Promise<void> {

@@ -1,35 +1,10 @@
 import { expect, type Page, test } from '@playwright/test';
+import { BACKGROUND_SPOT, collectLogs, FACE_SPOT, framesOut, type Spot } from './demo-helpers';
 
 /**
  * The demo page (index.html → src/demo): it runs on the fake camera (the labelled person fixture,
  * 1280x720), and on the bundled sample clip when getUserMedia fails.
  */
-
-interface Spot {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
-// Inside the fixture's labelled regions (test/fixtures/camera-fixture.ts) in every frame of the clip.
-const BACKGROUND_SPOT: Spot = { x0: 30, y0: 40, x1: 60, y1: 300 }; // the flag at the left edge
-const FACE_SPOT: Spot = { x0: 520, y0: 220, x1: 580, y1: 300 };
-
-function collectLogs(page: Page): string[] {
-  const logs: string[] = [];
-  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
-  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-  return logs;
-}
-
-async function framesOut(page: Page): Promise<number> {
-  const text = await page
-    .getByTestId('frames-out')
-    .textContent({ timeout: 1000 })
-    .catch(() => null);
-  return Number(text ?? 0);
-}
 
 /**
  * Draws the preview <video>'s current frame at 1280x720 and returns, per spot, the share of

@@ -36,3 +36,28 @@ export function min(values: number[]): number {
 export function mainThreadFree(longTasks: number[], framesOut: number): boolean {
   return longTasks.every((ms) => ms < 200) && longTasks.length <= Math.floor(framesOut / 100);
 }
+
+/**
+ * Opens the test page and runs the page module's `exportName(regions)` there (the fixture's
+ * labelled regions); a failure carries the page's last console lines.
+ */
+export async function runPageFunction<T>(
+  page: Page,
+  moduleUrl: string,
+  exportName: string,
+): Promise<T> {
+  const logs = await openPage(page);
+  return page
+    .evaluate(
+      async ({ url, name, regions }) => {
+        const m = (await import(url)) as Record<string, (arg: unknown) => Promise<unknown>>;
+        const run = m[name];
+        if (!run) throw new Error(`${url} exports no ${name}`);
+        return run(regions);
+      },
+      { url: moduleUrl, name: exportName, regions },
+    )
+    .catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${logs.slice(-20).join('\n')}`);
+    }) as Promise<T>;
+}

@@ -6,7 +6,7 @@
  * (both SDKs need theirs for a room); what they send is the track judged here.
  */
 import { expect, test } from '@playwright/test';
-import { openPage, regions } from './helpers';
+import { runPageFunction } from './helpers';
 
 const ADAPTERS = '/test/browser/page/sdk-adapters.ts';
 
@@ -14,18 +14,9 @@ test('LiveKit: setProcessor, restartTrack, update and stopProcessor with the rea
   page,
 }) => {
   test.setTimeout(120_000);
-  const logs = await openPage(page);
-  const r = await page
-    .evaluate(
-      async ({ url, regions }) => {
-        const m = (await import(url)) as typeof import('./page/sdk-adapters');
-        return m.runLiveKitAdapter(regions);
-      },
-      { url: ADAPTERS, regions },
-    )
-    .catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${logs.slice(-20).join('\n')}`);
-    });
+  const r = await runPageFunction<
+    Awaited<ReturnType<typeof import('./page/sdk-adapters').runLiveKitAdapter>>
+  >(page, ADAPTERS, 'runLiveKitAdapter');
   console.log('[livekit adapter]', JSON.stringify(r));
   // init: the processed track LiveKit shows has the background, the person kept.
   expect(r.afterInit.judged).toBeGreaterThanOrEqual(20);
@@ -53,18 +44,9 @@ test('Twilio Video: the processed track in its LocalVideoTrack, background off a
   page,
 }) => {
   test.setTimeout(120_000);
-  const logs = await openPage(page);
-  const r = await page
-    .evaluate(
-      async ({ url, regions }) => {
-        const m = (await import(url)) as typeof import('./page/sdk-adapters');
-        return m.runTwilioRecipe(regions);
-      },
-      { url: ADAPTERS, regions },
-    )
-    .catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${logs.slice(-20).join('\n')}`);
-    });
+  const r = await runPageFunction<
+    Awaited<ReturnType<typeof import('./page/sdk-adapters').runTwilioRecipe>>
+  >(page, ADAPTERS, 'runTwilioRecipe');
   console.log('[twilio recipe]', JSON.stringify(r));
   expect(r.wrapsProcessed).toBe(true);
   expect(r.trackName).toBe('camera-with-background');

@@ -6,7 +6,7 @@
  * sender's outbound figures are reported.
  */
 import { expect, test } from '@playwright/test';
-import { openPage, regions } from './helpers';
+import { runPageFunction } from './helpers';
 
 const WEBRTC = '/test/browser/page/webrtc.ts';
 
@@ -14,18 +14,11 @@ test('loopback call: the far side sees the background; replaceTrack toggles it w
   page,
 }) => {
   test.setTimeout(120_000);
-  const logs = await openPage(page);
-  const r = await page
-    .evaluate(
-      async ({ url, regions }) => {
-        const m = (await import(url)) as typeof import('./page/webrtc');
-        return m.runLoopback(regions);
-      },
-      { url: WEBRTC, regions },
-    )
-    .catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${logs.slice(-20).join('\n')}`);
-    });
+  const r = await runPageFunction<Awaited<ReturnType<typeof import('./page/webrtc').runLoopback>>>(
+    page,
+    WEBRTC,
+    'runLoopback',
+  );
   const summary = (js: typeof r.on) => ({
     frames: js.length,
     minGreen: Math.min(...js.map((j) => j.green)),
