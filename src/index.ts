@@ -7,10 +7,13 @@ import type { VirtualBackground, VirtualBackgroundOptions } from './types';
 
 export { type CallTracks, senderHasBackground, setSenderBackground } from './call';
 export { VirtualBackgroundError, type VirtualBackgroundErrorCode } from './errors';
+export { PASCAL_VOC_LABELS } from './presets';
 export { VirtualBackgroundProcessor } from './processor';
 export type {
   Background,
+  CustomModel,
   FramePath,
+  ModelPreset,
   ProcessorStats,
   Quality,
   VirtualBackground,

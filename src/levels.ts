@@ -12,7 +12,7 @@ export interface OnnxInput {
 
 export interface LevelModel {
   engine: 'mediapipe' | 'onnxruntime';
-  /** File name under assetBaseUrl, or an absolute URL (custom models). */
+  /** A runtime asset's name (asset-urls.ts), or an absolute URL (custom models). */
   file: string;
   width: number;
   height: number;

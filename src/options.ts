@@ -1,9 +1,11 @@
 import { VirtualBackgroundError } from './errors';
 import type { LevelModel } from './levels';
+import { DEEPLAB_ASSET, PASCAL_VOC_LABELS } from './presets';
 import type {
   Background,
   CustomModel,
   FramePath,
+  ModelPreset,
   Quality,
   VirtualBackgroundOptions,
 } from './types';
@@ -160,11 +162,38 @@ export function validateBackground(bg: unknown): asserts bg is Background {
   }
 }
 
-function validateModel(model: CustomModel): void {
+function isPreset(model: CustomModel | ModelPreset): model is ModelPreset {
+  return typeof model === 'object' && model !== null && 'preset' in model;
+}
+
+function validatePreset(model: ModelPreset): void {
+  const fail = (message: string): never => {
+    throw new VirtualBackgroundError('invalid-option', `model: ${message}`);
+  };
+  if (model.preset !== 'deeplabv3') {
+    fail(`preset must be 'deeplabv3', got ${JSON.stringify(model.preset)}`);
+  }
+  if (!Array.isArray(model.foreground) || model.foreground.length === 0) {
+    fail('foreground must list at least one label');
+  }
+  for (const label of model.foreground) {
+    if (typeof label !== 'string' || !PASCAL_VOC_LABELS.includes(label)) {
+      fail(
+        `foreground label ${JSON.stringify(label)} is not a deeplabv3 label (${PASCAL_VOC_LABELS.join(', ')})`,
+      );
+    }
+  }
+}
+
+function validateModel(model: CustomModel | ModelPreset): void {
   const fail = (message: string): never => {
     throw new VirtualBackgroundError('invalid-option', `model: ${message}`);
   };
   if (typeof model !== 'object' || model === null) fail('must be an object or null');
+  if (isPreset(model)) {
+    validatePreset(model);
+    return;
+  }
   if (typeof model.url !== 'string' || model.url === '') fail('url must be a non-empty string');
   const format = model.format ?? formatOf(model.url);
   if (format !== 'tflite' && format !== 'onnx') {
@@ -215,8 +244,19 @@ function formatOf(url: string): 'tflite' | 'onnx' | undefined {
 }
 
 /** A validated custom model as the worker runs it: an absolute URL and class indices. */
-export function levelModelOf(model: CustomModel, pageUrl?: string): LevelModel {
+export function levelModelOf(model: CustomModel | ModelPreset, pageUrl?: string): LevelModel {
   validateModel(model);
+  if (isPreset(model)) {
+    return {
+      engine: 'onnxruntime',
+      file: DEEPLAB_ASSET,
+      width: 257,
+      height: 257,
+      foreground: model.foreground.map((label) => PASCAL_VOC_LABELS.indexOf(label)),
+      // (pixel - 127.5) / 127.5, its training input range.
+      onnx: { layout: 'nhwc', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], output: 'categories' },
+    };
+  }
   const format = model.format ?? formatOf(model.url);
   const foreground = model.foreground.map((label) => model.labels.indexOf(label));
   const file = new URL(
@@ -261,7 +301,7 @@ export interface ResolvedOptions {
   transport: 'auto' | 'streams' | 'element';
   segmentationSlowdown: number;
   adaptive: boolean;
-  model: CustomModel | null;
+  model: CustomModel | ModelPreset | null;
 }
 
 export function validatePartialOptions(options: Partial<VirtualBackgroundOptions>): void {

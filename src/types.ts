@@ -52,6 +52,18 @@ export interface CustomModel {
   };
 }
 
+/**
+ * A built-in multi-class model by name. `deeplabv3`: DeepLabV3 (MobileNetV2, Pascal VOC, 257x257,
+ * shipped with the library): the listed classes are kept, everything else is replaced. Labels:
+ * background, aeroplane, bicycle, bird, boat, bottle, bus, car, cat, chair, cow, diningtable,
+ * dog, horse, motorbike, person, pottedplant, sheep, sofa, train, tvmonitor.
+ */
+export interface ModelPreset {
+  preset: 'deeplabv3';
+  /** Labels to keep, e.g. `['person', 'dog']`; an unknown label is an `invalid-option` error. */
+  foreground: string[];
+}
+
 export interface VirtualBackgroundOptions {
   quality?: Quality; // default 'balanced'
   background?: Background; // default { kind: 'blur' }
@@ -90,8 +102,12 @@ export interface VirtualBackgroundOptions {
    * above `quality`) when there is room; a 'qualitychange' event tells. Default true.
    */
   adaptive?: boolean;
-  /** A custom segmentation model; `null` (in update()) goes back to the built-in ones. */
-  model?: CustomModel | null;
+  /**
+   * A multi-class model instead of the built-in person models: a preset (`{ preset: 'deeplabv3',
+   * foreground: ['person', 'dog'] }`) or a model of your own; `null` (in update()) goes back to
+   * the built-in ones. It switches live like a level.
+   */
+  model?: CustomModel | ModelPreset | null;
 }
 
 export interface ProcessorStats {

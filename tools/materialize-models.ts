@@ -31,15 +31,18 @@ interface ConversionSpec {
   /** input = (pixel - mean) / std per RGB channel, pixel in 0..255. */
   normalization: { mean: number[]; std: number[] };
   /** What the single output channel holds. */
-  outputKind: 'person-probability' | 'background-probability';
+  outputKind: 'person-probability' | 'background-probability' | 'class-scores';
 }
 
 interface SourceEntry {
   id: string;
   file: string;
-  package: string;
-  packageVersion: string;
-  path: string;
+  /** An npm package's file, or (`repoPath`) a file committed in this repository. */
+  package?: string;
+  packageVersion?: string;
+  path?: string;
+  /** Relative to the repository root, for models no npm package ships (models/vendored/). */
+  repoPath?: string;
   license: string;
   sha256: string;
   input?: { width: number; height: number };
@@ -69,15 +72,17 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 function sourceLabel(entry: SourceEntry): string {
-  return `${entry.package}@${entry.packageVersion}/${entry.path}`;
+  return entry.repoPath !== undefined
+    ? `repository:${entry.repoPath}`
+    : `${entry.package}@${entry.packageVersion}/${entry.path}`;
 }
 
-export async function readSources(): Promise<SourcesFile> {
-  return JSON.parse(await readFile(join(modelsDir, 'sources.json'), 'utf8')) as SourcesFile;
-}
-
-/** Checks the package version and sha256, copies the file into models/, returns its bytes. */
-async function materialize(entry: SourceEntry): Promise<Uint8Array> {
+/** Where an entry's file is read from: its npm package (version checked) or the repository. */
+async function sourcePath(entry: SourceEntry): Promise<string> {
+  if (entry.repoPath !== undefined) return join(root, entry.repoPath);
+  if (entry.package === undefined || entry.path === undefined) {
+    throw new ModelIntegrityError(`${entry.id}: neither a package file nor a repoPath`);
+  }
   const pkgDir = packageDir(entry.package);
   const pkgJson = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as {
     version: string;
@@ -87,12 +92,21 @@ async function materialize(entry: SourceEntry): Promise<Uint8Array> {
       `${entry.id}: expected ${entry.package}@${entry.packageVersion}, found ${pkgJson.version} (check package-lock.json)`,
     );
   }
-  const source = join(pkgDir, entry.path);
+  return join(pkgDir, entry.path);
+}
+
+export async function readSources(): Promise<SourcesFile> {
+  return JSON.parse(await readFile(join(modelsDir, 'sources.json'), 'utf8')) as SourcesFile;
+}
+
+/** Checks the package version and sha256, copies the file into models/, returns its bytes. */
+async function materialize(entry: SourceEntry): Promise<Uint8Array> {
+  const source = await sourcePath(entry);
   const bytes = new Uint8Array(await readFile(source));
   const actual = sha256(bytes);
   if (actual !== entry.sha256) {
     throw new ModelIntegrityError(
-      `${entry.id}: sha256 of ${entry.package}/${entry.path} is ${actual}, expected ${entry.sha256}`,
+      `${entry.id}: sha256 of ${sourceLabel(entry)} is ${actual}, expected ${entry.sha256}`,
     );
   }
   const target = join(modelsDir, entry.file);

@@ -49,6 +49,17 @@ export function backendKey(model: LevelModel, ctx: ChoiceContext): string {
   return `${model.engine}|${model.file}|${ctx.renderer}`;
 }
 
+/**
+ * What makes two models the same running engine: the file and backend key, and for a multi-class
+ * model the classes kept and how it is fed (they are built into its engine: the category
+ * reduction). The same file with other classes is another engine, loaded like a level switch.
+ */
+export function engineKey(model: LevelModel, ctx: ChoiceContext): string {
+  const classes = model.foreground?.length ? `|keep:${model.foreground.join(',')}` : '';
+  const feed = model.onnx ? `|${JSON.stringify(model.onnx)}` : '';
+  return `${backendKey(model, ctx)}${classes}${feed}`;
+}
+
 function backendsFor(model: LevelModel, ctx: ChoiceContext): [cpu: string, gpu: string | null] {
   return model.engine === 'mediapipe' ? ['cpu', 'gpu'] : ['wasm', ctx.webgpu ? 'webgpu' : null];
 }

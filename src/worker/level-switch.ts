@@ -15,7 +15,7 @@ import { QUALITIES } from '../options';
 import type { WorkerSettings } from '../protocol';
 import type { BackendChoice, Quality } from '../types';
 import { BackendTrials } from './backend-trial';
-import { backendKey, type ChoiceContext, chooseBackend, specFor } from './engine-choice';
+import { backendKey, type ChoiceContext, chooseBackend, engineKey, specFor } from './engine-choice';
 import { inferenceSettled, maySettleRequest, SETTLE_LIMIT_MS } from './engine-settle';
 import { EngineFactory, type EngineSlot } from './engine-slots';
 import type { FrameCompositor } from './frame-compositor';
@@ -52,6 +52,7 @@ export class LevelSwitch {
   readonly factory: EngineFactory;
   private readonly trials: BackendTrials;
   private serving: EngineSlot | null = null;
+  /** engineKey() of the serving engine. */
   private activeKey = '';
   private choiceKind: BackendChoice = 'default';
   /** Kept after dispose() so the final stats still name the engine that ran. */
@@ -108,7 +109,7 @@ export class LevelSwitch {
     const slot = await this.factory.createSlot(specFor(model, backend, this.choice));
     this.factory.disposeSlot(this.serving);
     this.serving = slot;
-    this.activeKey = backendKey(model, this.choice);
+    this.activeKey = engineKey(model, this.choice);
     this.choiceKind = choice;
     this.segmenterInfo = slot.segmenter.info;
   }
@@ -121,7 +122,7 @@ export class LevelSwitch {
    */
   switchTo(quality: Quality): Promise<void> {
     const model = this.modelFor(quality);
-    const key = backendKey(model, this.choice);
+    const key = engineKey(model, this.choice);
     if (key === this.activeKey) {
       // Same engine: only mask settings differ, so the switch is immediate.
       this.cancelPending();
@@ -328,10 +329,12 @@ export class LevelSwitch {
   stepTrial(pixels: Uint8ClampedArray, timestampUs: number, framesSegmented: number): void {
     const slot = this.serving;
     if (!slot || this.pending || this.disposed) return;
+    // Backends are measured and remembered per model file, whatever classes it keeps.
+    const trialKey = backendKey(this.modelFor(this.quality), this.choice);
     const outcome = this.trials.step(
       {
         slot,
-        key: this.activeKey,
+        key: trialKey,
         model: this.modelFor(this.quality),
         backendChoice: this.choiceKind,
         framesSegmented,
@@ -342,7 +345,7 @@ export class LevelSwitch {
     );
     if (!outcome) return;
     const measured = Object.keys(outcome.measuredMs).length > 0;
-    if (outcome.candidateWins && outcome.candidate && outcome.key === this.activeKey) {
+    if (outcome.candidateWins && outcome.candidate && outcome.key === trialKey) {
       const old = slot.segmenter;
       if (slot.ready) old.recycle(slot.ready);
       slot.ready = null;

@@ -26,6 +26,8 @@ export async function startBlur(track: MediaStreamTrack): Promise<MediaStreamTra
   try {
     const out = await vb.start(track);
     await vb.update({ quality: 'fast', background: { kind: 'color', color: '#202020' } });
+    // The multi-class preset, by name.
+    await vb.update({ model: { preset: 'deeplabv3', foreground: ['person', 'dog'] } });
     return out;
   } catch (error) {
     if (error instanceof VirtualBackgroundError) console.log(error.code);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualBackgroundError } from '../../src/errors';
 import {
   DEFAULT_BLUR_RADIUS,
+  levelModelOf,
   MAX_BLUR_RADIUS,
   parseCssColor,
   parseSimpleColor,
@@ -10,6 +11,7 @@ import {
   validateBackground,
   validatePartialOptions,
 } from '../../src/options';
+import { PASCAL_VOC_LABELS } from '../../src/presets';
 import type { VirtualBackgroundOptions } from '../../src/types';
 
 function expectRgba(actual: readonly number[] | null, expected: readonly number[]): void {
@@ -329,5 +331,46 @@ describe('resolveOptions', () => {
     const a = resolveOptions({}, DEFAULT_BASE);
     (a.background as { kind: string }).kind = 'none';
     expect(resolveOptions({}, DEFAULT_BASE).background).toEqual({ kind: 'blur' });
+  });
+});
+
+describe('the deeplabv3 preset', () => {
+  it('runs the shipped DeepLabV3 and keeps exactly the listed Pascal VOC classes', () => {
+    const model = levelModelOf({ preset: 'deeplabv3', foreground: ['person', 'dog'] });
+    expect(model).toEqual({
+      engine: 'onnxruntime',
+      file: 'deeplabv3_257.onnx',
+      width: 257,
+      height: 257,
+      foreground: [PASCAL_VOC_LABELS.indexOf('person'), PASCAL_VOC_LABELS.indexOf('dog')],
+      onnx: { layout: 'nhwc', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], output: 'categories' },
+    });
+    expect(model.foreground).toEqual([15, 12]);
+    expect(PASCAL_VOC_LABELS).toHaveLength(21);
+  });
+
+  it('is accepted by create and update alike', () => {
+    const model = { preset: 'deeplabv3' as const, foreground: ['cat'] };
+    expect(() => validatePartialOptions({ model })).not.toThrow();
+    expect(resolveOptions({ model }, 'https://cdn.example.com/vb/').model).toEqual(model);
+  });
+
+  it('names a label outside the list in a typed invalid-option error', () => {
+    const e = expectCode(
+      () => levelModelOf({ preset: 'deeplabv3', foreground: ['person', 'unicorn'] }),
+      'invalid-option',
+    );
+    expect(e.message).toContain('"unicorn"');
+    expectCode(
+      () => validatePartialOptions({ model: { preset: 'deeplabv3', foreground: [] } }),
+      'invalid-option',
+    );
+    expectCode(
+      () =>
+        validatePartialOptions({
+          model: { preset: 'deeplabv4', foreground: ['person'] } as never,
+        }),
+      'invalid-option',
+    );
   });
 });

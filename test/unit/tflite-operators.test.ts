@@ -16,6 +16,7 @@ import { runReference } from '../../tools/tflite-to-onnx/reference';
 import {
   arithmeticOptions,
   buildTfliteModel,
+  concatenationOptions,
   conv2DOptions,
   depthwiseConv2DOptions,
   type ModelSpec,
@@ -191,6 +192,29 @@ const CASES: OperatorCase[] = [
       },
     ),
     onnx: ['Add', 'Relu'],
+  },
+  {
+    // DeepLabV3's ASPP: branches joined along channels.
+    name: 'CONCATENATION of three tensors along channels (axis -1)',
+    op: Builtin.concatenation,
+    model: oneOp(
+      Builtin.concatenation,
+      [runtime('a', [1, 4, 5, 3]), runtime('b', [1, 4, 5, 2]), runtime('c', [1, 4, 5, 4])],
+      [1, 4, 5, 9],
+      { options: concatenationOptions(-1) },
+    ),
+    onnx: ['Concat'],
+  },
+  {
+    name: 'CONCATENATION along width (axis 2), fused RELU',
+    op: Builtin.concatenation,
+    model: oneOp(
+      Builtin.concatenation,
+      [runtime('a', [1, 3, 2, 4]), runtime('b', [1, 3, 5, 4])],
+      [1, 3, 7, 4],
+      { options: concatenationOptions(2, 'relu') },
+    ),
+    onnx: ['Concat', 'Relu'],
   },
   {
     name: 'ADD of a per-channel constant',

@@ -309,6 +309,30 @@ export function runReference(
       case 117:
         result = map(x(0), (v) => (v * Math.min(6, Math.max(0, v + 3))) / 6);
         break;
+      case 2: {
+        // CONCATENATION (kernels/internal/reference/concatenation.h): along `axis`, then the
+        // fused activation.
+        const parts = op.inputs.map((_, k) => x(k));
+        const rank = parts[0]?.shape.length ?? 0;
+        const raw = o?.i32(0, 0) ?? 0;
+        const axis = raw < 0 ? raw + rank : raw;
+        const first = parts[0] as Tensor;
+        const shape = [...first.shape];
+        shape[axis] = parts.reduce((sum, t) => sum + (t.shape[axis] ?? 0), 0);
+        const outer = first.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+        const inner = first.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+        const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+        let k = 0;
+        for (let i = 0; i < outer; i++) {
+          for (const t of parts) {
+            const run = (t.shape[axis] ?? 0) * inner;
+            for (let j = 0; j < run; j++)
+              data[k++] = activate(t.data[i * run + j] ?? 0, o?.i8(1, 0) ?? 0);
+          }
+        }
+        result = { shape, data };
+        break;
+      }
       case 23: {
         const size = x(1).data;
         result = resizeBilinear(x(0), size[0] ?? 0, size[1] ?? 0, o);

@@ -86,6 +86,7 @@ export const Pool2DOptionsField = {
 
 /** AddOptions and MulOptions both start with the fused activation. */
 export const ArithmeticOptionsField = { fusedActivation: 0 } as const;
+export const ConcatenationOptionsField = { axis: 0, fusedActivation: 1 } as const;
 export const ReducerOptionsField = { keepDims: 0 } as const;
 export const ResizeBilinearOptionsField = {
   newHeight: 0,
@@ -100,6 +101,7 @@ export const BuiltinOptionsType = {
   conv2D: 1,
   depthwiseConv2D: 2,
   pool2D: 5,
+  concatenation: 10,
   add: 11,
   resizeBilinear: 15,
   mul: 21,
@@ -164,6 +166,7 @@ export const Activation = {
 export const Builtin = {
   add: 0,
   averagePool2D: 1,
+  concatenation: 2,
   conv2D: 3,
   depthwiseConv2D: 4,
   dequantize: 6,

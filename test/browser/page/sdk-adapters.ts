@@ -16,6 +16,8 @@ export interface PairJudgement {
   judged: number;
   minGreen: number;
   minPerson: number;
+  /** Per region, its worst frame's share (green for background regions, kept for person ones). */
+  worst: Record<string, number>;
 }
 
 /** Judges `frames` output frames of `output` against `camera` (same timestamps). */
@@ -34,21 +36,27 @@ export async function judgePair(
   let judged = 0;
   let minGreen = 1;
   let minPerson = 1;
+  const worst: Record<string, number> = {};
   const outputTap = tapTrack(output, regions, (ts, crops) => {
     const inp = inputs.get(ts);
     if (!inp || judged >= frames) return;
     judged++;
     for (const r of regions) {
       const o = crops.get(r.name) as ImageData;
-      if (r.label === 'background') minGreen = Math.min(minGreen, fractionNear(o, GREEN, 24));
-      else minPerson = Math.min(minPerson, fractionClose(o, inp.get(r.name) as ImageData, 20));
+      const share =
+        r.label === 'background'
+          ? fractionNear(o, GREEN, 24)
+          : fractionClose(o, inp.get(r.name) as ImageData, 20);
+      if (r.label === 'background') minGreen = Math.min(minGreen, share);
+      else minPerson = Math.min(minPerson, share);
+      worst[r.name] = Math.min(worst[r.name] ?? 1, share);
     }
   });
   const deadline = performance.now() + timeoutMs;
   while (judged < frames && performance.now() < deadline) await sleep(50);
   await outputTap.stop();
   await cameraTap.stop();
-  return { judged, minGreen, minPerson };
+  return { judged, minGreen, minPerson, worst };
 }
 
 export interface LiveKitAdapterRun {

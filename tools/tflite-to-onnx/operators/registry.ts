@@ -7,6 +7,7 @@ import { ConversionError } from '../errors';
 import type { OpContext } from '../op-context';
 import type { TfliteModel, TfliteOperator, TfliteSubgraph } from '../tflite-reader';
 import { Builtin, builtinName } from '../tflite-schema';
+import { convertConcatenation } from './concatenation';
 import { convertConv2D, convertDepthwiseConv2D } from './convolution';
 import { CUSTOM_TRANSPOSE_CONV_BIAS, convertTransposeConvBias } from './custom';
 import {
@@ -33,6 +34,7 @@ export const OPERATORS: {
   builtin: new Map<number, OperatorConverter>([
     [Builtin.add, convertAdd],
     [Builtin.averagePool2D, convertAveragePool],
+    [Builtin.concatenation, convertConcatenation],
     [Builtin.conv2D, convertConv2D],
     [Builtin.depthwiseConv2D, convertDepthwiseConv2D],
     [Builtin.dequantize, convertDequantize],

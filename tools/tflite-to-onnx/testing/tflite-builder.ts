@@ -10,6 +10,7 @@ import {
   BufferField,
   Builtin,
   BuiltinOptionsType,
+  ConcatenationOptionsField,
   Conv2DOptionsField,
   DepthwiseConv2DOptionsField,
   ModelField,
@@ -227,6 +228,19 @@ export function arithmeticOptions(
   activation: keyof typeof Activation = 'none',
 ): OptionsSpec {
   return { type, fields: [fb.i8(Activation[activation])] };
+}
+
+export function concatenationOptions(
+  axis: number,
+  activation: keyof typeof Activation = 'none',
+): OptionsSpec {
+  return {
+    type: BuiltinOptionsType.concatenation,
+    fields: withFields([
+      [ConcatenationOptionsField.axis, fb.i32(axis)],
+      [ConcatenationOptionsField.fusedActivation, fb.i8(Activation[activation])],
+    ]),
+  };
 }
 
 export function reducerOptions(keepDims: boolean): OptionsSpec {
