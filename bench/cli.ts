@@ -20,6 +20,7 @@ export const USAGE = `npm run bench -- [options]
   --quick        3 s rows: ours at fast/blur and livekit with its default delegate only, no soak
                  (the test suite's smoke run)
   --levels a,b   only our rows at those levels (blur and colour): no livekit rows
+  --deeplab      only our rows with the deeplabv3 preset (person and dog kept; blur and colour)
   --out FILE     where the JSON goes (default ${RESULTS_DIR}/bench-<date>.json, git-ignored);
                  --out results/bench-latest.json updates the committed copy of the latest full run
   --help         this text`;
@@ -32,6 +33,8 @@ export interface Options {
   warmupS: number;
   /** Only our rows at these levels, when given. */
   levels: Quality[] | undefined;
+  /** Only the deeplabv3 preset's rows. */
+  deeplab: boolean;
   /** 0: no soak. */
   soakSeconds: number;
   /** From --out; undefined: a dated file under RESULTS_DIR. */
@@ -54,7 +57,8 @@ export function parseOptions(argv: string[] = process.argv): Options | null {
   for (const level of levels ?? []) {
     if (!QUALITIES.includes(level)) throw new Error(`--levels: no level ${level}`);
   }
-  const soakSeconds = Number(arg(argv, '--soak') ?? (quick || levels ? 0 : 120));
+  const deeplab = argv.includes('--deeplab');
+  const soakSeconds = Number(arg(argv, '--soak') ?? (quick || levels || deeplab ? 0 : 120));
   if (!(seconds > 0) || !(soakSeconds >= 0)) throw new Error('--seconds must be > 0, --soak ≥ 0');
-  return { quick, seconds, warmupS, levels, soakSeconds, out: arg(argv, '--out') };
+  return { quick, seconds, warmupS, levels, deeplab, soakSeconds, out: arg(argv, '--out') };
 }

@@ -104,11 +104,13 @@ export async function measure(
     });
     await warm.close();
     for (const c of configs) {
-      running = [c.processor, c.quality, c.label, c.delegate].filter(Boolean).join(' ');
+      running = [c.processor, c.quality, c.label, c.delegate, c.model?.preset]
+        .filter(Boolean)
+        .join(' ');
       const page = await open();
       if (c.processor === 'ours') {
         const r: PerformanceResult = await page.evaluate(
-          async ({ seconds, quality, background, settleMs }) => {
+          async ({ seconds, quality, background, settleMs, model }) => {
             const url = '/test/browser/page/harness.ts';
             const h = (await import(url)) as typeof import('../test/browser/page/harness');
             // Each row measures its level: adaptive quality would step a slow one down mid-row.
@@ -116,7 +118,7 @@ export async function measure(
               seconds,
               quality,
               background,
-              { adaptive: false },
+              { adaptive: false, ...(model ? { model } : {}) },
               { external: true, settleMs },
             );
           },
@@ -125,6 +127,7 @@ export async function measure(
             quality: c.quality as Quality,
             background: c.background as Background,
             settleMs,
+            model: c.model ?? null,
           },
         );
         rows.push(oursRow(c, r, seconds));

@@ -1,6 +1,6 @@
 // Which rows a run measures, and the one Row shape both processors' results are turned into, so
 // that every column means the same thing for ours and for livekit.
-import type { Background, Quality } from '../src/index';
+import type { Background, ModelPreset, Quality } from '../src/index';
 import { QUALITIES } from '../src/options';
 import type { ExternalMeasurement, PerformanceResult } from '../test/browser/page/harness';
 import type { LivekitResult } from '../test/browser/page/livekit';
@@ -54,13 +54,23 @@ export interface Config {
   quality?: Quality;
   background?: Background;
   delegate?: 'CPU';
+  /** A multi-class preset instead of the level's own model. */
+  model?: ModelPreset;
 }
+
+/** The DeepLabV3 rows' preset: a person and a dog kept, as the issue's example. */
+export const DEEPLAB: ModelPreset = { preset: 'deeplabv3', foreground: ['person', 'dog'] };
 
 export const BLUR: Background = { kind: 'blur', radius: 14 };
 const COLOUR: Background = { kind: 'color', color: '#2a6' };
 
-export function planRows(options: Pick<Options, 'quick' | 'levels'>): Config[] {
-  const { quick, levels } = options;
+export function planRows(options: Pick<Options, 'quick' | 'levels' | 'deeplab'>): Config[] {
+  const { quick, levels, deeplab } = options;
+  const deeplabRows: Config[] = [
+    { processor: 'ours', label: 'blur', quality: 'fast', background: BLUR, model: DEEPLAB },
+    { processor: 'ours', label: 'colour', quality: 'fast', background: COLOUR, model: DEEPLAB },
+  ];
+  if (deeplab) return deeplabRows;
   const configs: Config[] = levels
     ? []
     : [
@@ -87,6 +97,7 @@ export function planRows(options: Pick<Options, 'quick' | 'levels'>): Config[] {
         configs.push({ processor: 'ours', label, quality, background });
       }
     }
+    configs.push(...deeplabRows);
   }
   return configs;
 }
@@ -105,7 +116,7 @@ export function oursRow(c: Config, r: PerformanceResult, seconds: number): Row {
   const e = r.external as ExternalMeasurement;
   return {
     processor: 'ours',
-    quality: c.quality as string,
+    quality: c.model ? `${c.model.preset} (${c.model.foreground.join('+')})` : (c.quality as string),
     background: c.label,
     delegate: s.backend,
     engine: s.engine,

@@ -1,4 +1,11 @@
-import type { Quality } from '../index';
+import { PASCAL_VOC_LABELS, type Quality } from '../index';
+
+/** The model for what is kept: the person models for person alone, else DeepLabV3's preset. */
+export function modelFor(keep: string[]) {
+  return keep.some((l) => l !== 'person')
+    ? { preset: 'deeplabv3' as const, foreground: keep }
+    : null;
+}
 
 /** What the demo remembers across reloads (localStorage): the person's choices, nothing else. */
 export interface DemoSettings {
@@ -9,6 +16,8 @@ export interface DemoSettings {
   mirror: boolean;
   /** The camera's deviceId; '' for the browser's default. */
   cameraId: string;
+  /** What stays in the picture: ['person'] is the person models, more is DeepLabV3's preset. */
+  keep: string[];
 }
 
 const KEY = 'virtual-background-demo';
@@ -20,6 +29,7 @@ export const DEFAULT_SETTINGS: DemoSettings = {
   // Off: the preview shows what is sent (a mirrored self-view is a choice, not a default here).
   mirror: false,
   cameraId: '',
+  keep: ['person'],
 };
 
 /** The saved settings, each field checked; anything missing or malformed takes its default. */
@@ -38,6 +48,13 @@ export function loadSettings(): DemoSettings {
     adaptive: pick('adaptive', (v) => typeof v === 'boolean'),
     mirror: pick('mirror', (v) => typeof v === 'boolean'),
     cameraId: pick('cameraId', (v) => typeof v === 'string'),
+    keep: pick(
+      'keep',
+      (v) =>
+        Array.isArray(v) &&
+        v.length > 0 &&
+        v.every((l) => typeof l === 'string' && PASCAL_VOC_LABELS.includes(l)),
+    ),
   };
 }
 

@@ -256,6 +256,7 @@ export const demoLayoutStyles = css`
   }
 
   aside[inert] background-picker,
+  aside[inert] keep-chooser,
   aside[inert] quality-select {
     opacity: 0.5;
   }

@@ -10,7 +10,8 @@ import './background-picker';
 import './call-preview';
 import { listCameras, openSource, releaseSampleClip } from './camera-source';
 import './quality-select';
-import { type DemoSettings, loadSettings, saveSettings } from './settings';
+import './keep-chooser';
+import { type DemoSettings, loadSettings, modelFor, saveSettings } from './settings';
 import './stats-panel';
 import { sharedStyles } from './styles';
 import { demoLayoutStyles } from './vb-demo.styles';
@@ -26,7 +27,9 @@ import {
 
 /**
  * The demo page: camera (or the bundled clip when there is none) into a virtual-background
- * processor, its output in a preview, and controls that only call update() and read stats. While
+ * processor, its output in a preview, and controls that only call update() and read stats.
+ * (Over 400 lines: it is the page's one controller, a handler per control; its view pieces are in
+ * vb-demo.view.ts, its camera in camera-source.ts, its settings in settings.ts.) While
  * the model loads the raw camera shows, labelled as such: it never leaves the page. Settings
  * (background, quality, adaptive, mirror, camera) are kept across reloads.
  */
@@ -49,6 +52,7 @@ export class VbDemo extends LitElement {
     readyAfterMs: { state: true },
     cameras: { state: true },
     settings: { state: true },
+    keepLoading: { state: true },
   };
 
   static override styles = [sharedStyles, demoLayoutStyles];
@@ -73,6 +77,8 @@ export class VbDemo extends LitElement {
   declare readyAfterMs: number | null;
   declare cameras: MediaDeviceInfo[];
   declare settings: DemoSettings;
+  /** A change of what is kept is loading its model (the current one serves meanwhile). */
+  declare keepLoading: boolean;
 
   /** Ordering of background updates: the worker applies them in order, so the newest success wins. */
   private backgroundRequests = 0;
@@ -101,6 +107,7 @@ export class VbDemo extends LitElement {
     this.loadingSeconds = 0;
     this.readyAfterMs = null;
     this.cameras = [];
+    this.keepLoading = false;
   }
 
   override connectedCallback(): void {
@@ -185,6 +192,7 @@ export class VbDemo extends LitElement {
       const vb = await createVirtualBackground({
         quality: this.settings.quality,
         adaptive: this.settings.adaptive,
+        model: modelFor(this.settings.keep),
         background: (choiceById(this.settings.background) ?? choiceById('blur-medium'))
           ?.background ?? { kind: 'blur' },
       });
@@ -285,6 +293,19 @@ export class VbDemo extends LitElement {
       this.changeSettings({ adaptive });
     } catch (error) {
       this.error = toShownError(error);
+    }
+  }
+
+  private async onKeepChange(event: CustomEvent<string[]>): Promise<void> {
+    const keep = event.detail;
+    this.keepLoading = true;
+    try {
+      await this.processor?.update({ model: modelFor(keep) });
+      this.changeSettings({ keep });
+    } catch (error) {
+      this.error = toShownError(error);
+    } finally {
+      this.keepLoading = false;
     }
   }
 
@@ -391,6 +412,11 @@ export class VbDemo extends LitElement {
             .pending=${this.pendingBackground}
             @background-select=${this.onBackgroundSelect}
           ></background-picker>
+          <keep-chooser
+            .kept=${this.settings.keep}
+            ?loading=${this.keepLoading}
+            @keep-change=${this.onKeepChange}
+          ></keep-chooser>
           <quality-select
             .value=${this.quality}
             .switchingTo=${this.switchingTo}

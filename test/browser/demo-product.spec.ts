@@ -305,6 +305,40 @@ test('demo controls change the output as they say, and the settings survive a re
   expect(logs.filter((l) => l.startsWith('[pageerror]'))).toEqual([]);
 });
 
+test('keep in picture: a dog switches to the multi-class model and back, the person kept', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const logs = collectLogs(page);
+  await page.goto('/');
+  await running(page, logs);
+  await page.getByTestId('bg-color-green').click();
+  await backgroundUntil(page, [0, 255, 0], (bg, face) => bg.near > 0.9 && face.near < 0.1, 'green');
+  const model = () =>
+    page
+      .getByTestId('stats-details')
+      .locator('div', { hasText: /^model/ })
+      .locator('dd')
+      .textContent();
+  await page.getByTestId('keep-dog').check();
+  await expect(page.getByTestId('keep-state')).toHaveText(/Loading the multi-class model/, {
+    timeout: 5_000,
+  });
+  await expect.poll(model, { timeout: 60_000 }).toBe('deeplabv3_257.onnx');
+  await expect(page.getByTestId('keep-state')).toHaveText(/DeepLabV3/);
+  // The astronaut is a person to DeepLab too: her face kept, the wall replaced.
+  await backgroundUntil(
+    page,
+    [0, 255, 0],
+    (bg, face) => bg.near > 0.9 && face.near < 0.1,
+    'green with DeepLabV3',
+  );
+  await page.getByTestId('keep-dog').uncheck();
+  await expect.poll(model, { timeout: 60_000 }).toBe('selfie_segmenter_landscape.tflite');
+  await expect(page.getByTestId('keep-state')).toHaveText('');
+  expect(logs.filter((l) => l.startsWith('[pageerror]'))).toEqual([]);
+});
+
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
