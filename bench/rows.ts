@@ -116,7 +116,9 @@ export function oursRow(c: Config, r: PerformanceResult, seconds: number): Row {
   const e = r.external as ExternalMeasurement;
   return {
     processor: 'ours',
-    quality: c.model ? `${c.model.preset} (${c.model.foreground.join('+')})` : (c.quality as string),
+    quality: c.model
+      ? `${c.model.preset} (${c.model.foreground.join('+')})`
+      : (c.quality as string),
     background: c.label,
     delegate: s.backend,
     engine: s.engine,
