@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PASCAL_VOC_LABELS } from '../../src/presets';
 import { readTfliteModel } from '../../tools/tflite-to-onnx';
 import { runReference } from '../../tools/tflite-to-onnx/reference';
+import { sample } from '../fixtures/subjects-fixture';
 
 ort.env.wasm.numThreads = 1;
 
@@ -24,24 +25,13 @@ function readPng(name: string): PNG {
   return PNG.sync.read(readFileSync(join(root, 'test/fixtures/subjects', name)));
 }
 
-/** Bilinear resize of RGBA to SIZE x SIZE, as the pipeline's downscale does, then (p - 127.5) / 127.5. */
+/** Bilinear resize to SIZE x SIZE, as the pipeline's downscale does, then (p - 127.5) / 127.5. */
 function modelInput(png: PNG): Float32Array {
   const out = new Float32Array(SIZE * SIZE * 3);
   for (let y = 0; y < SIZE; y++) {
     for (let x = 0; x < SIZE; x++) {
-      const sx = Math.min(png.width - 1, Math.max(0, ((x + 0.5) * png.width) / SIZE - 0.5));
-      const sy = Math.min(png.height - 1, Math.max(0, ((y + 0.5) * png.height) / SIZE - 0.5));
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const x1 = Math.min(png.width - 1, x0 + 1);
-      const y1 = Math.min(png.height - 1, y0 + 1);
-      const fx = sx - x0;
-      const fy = sy - y0;
       for (let c = 0; c < 3; c++) {
-        const p = (xx: number, yy: number) => png.data[(yy * png.width + xx) * 4 + c] ?? 0;
-        const v =
-          (p(x0, y0) * (1 - fx) + p(x1, y0) * fx) * (1 - fy) +
-          (p(x0, y1) * (1 - fx) + p(x1, y1) * fx) * fy;
+        const v = sample(png, (x + 0.5) / SIZE, (y + 0.5) / SIZE, c);
         out[(y * SIZE + x) * 3 + c] = (v - 127.5) / 127.5;
       }
     }
