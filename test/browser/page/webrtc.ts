@@ -11,6 +11,7 @@ import { type OutboundFigures, openLoopback } from '../../../src/demo/loopback';
 import { createVirtualBackground } from '../../../src/index';
 import type { Region } from './crops';
 import { camera } from './inputs';
+import { readEveryFrame } from './taps';
 import { sleep } from './util';
 
 export interface ReceivedJudgement {
@@ -74,30 +75,14 @@ function readFrames(
   height: number,
   onFrame: (ctx: OffscreenCanvasRenderingContext2D, frame: VideoFrame) => void,
 ): () => Promise<void> {
-  const Processor = MediaStreamTrackProcessor as NonNullable<typeof MediaStreamTrackProcessor>;
-  const reader = new Processor({ track }).readable.getReader();
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', {
     willReadFrequently: true,
   }) as OffscreenCanvasRenderingContext2D;
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const { value: frame, done } = await reader.read();
-      if (done || !frame) return;
-      try {
-        ctx.drawImage(frame, 0, 0, width, height);
-        onFrame(ctx, frame);
-      } finally {
-        frame.close();
-      }
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await reader.cancel().catch(() => undefined);
-    await loop.catch(() => undefined);
-  };
+  return readEveryFrame(track, (frame) => {
+    ctx.drawImage(frame, 0, 0, width, height);
+    onFrame(ctx, frame);
+  });
 }
 
 /**
