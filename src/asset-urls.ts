@@ -13,6 +13,7 @@
 export const ASSET_FILES = [
   'selfie_segmenter_landscape.tflite',
   'selfie_segmentation.onnx',
+  'selfie_segmentation_landscape.onnx',
   'deeplabv3_257.onnx',
   'wasm/vision_wasm_module_internal.js',
   'wasm/vision_wasm_module_internal.wasm',
@@ -36,6 +37,10 @@ export function bundledAssetUrls(): AssetUrls {
       import.meta.url,
     ).href,
     'selfie_segmentation.onnx': new URL('../models/selfie_segmentation.onnx', import.meta.url).href,
+    'selfie_segmentation_landscape.onnx': new URL(
+      '../models/selfie_segmentation_landscape.onnx',
+      import.meta.url,
+    ).href,
     'deeplabv3_257.onnx': new URL('../models/deeplabv3_257.onnx', import.meta.url).href,
     'wasm/vision_wasm_module_internal.js': new URL(
       '../models/wasm/vision_wasm_module_internal.js',

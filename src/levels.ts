@@ -20,8 +20,19 @@ export interface LevelModel {
   onnx?: OnnxInput;
   /** Output channels (mediapipe: confidence masks; onnx `categories`: classes) that count as foreground; empty = the selfie rule. */
   foreground?: number[];
-  /** Drop floating regions and fill holes in its masks (src/worker/mask-cleanup.ts). */
-  cleanShapes?: boolean;
+  /**
+   * Drop floating regions and fill holes in its masks (src/worker/mask-cleanup.ts); 'holes' fills
+   * holes only.
+   */
+  cleanShapes?: boolean | 'holes';
+  /**
+   * A second model averaged with this one while the picture is still (onnxruntime only;
+   * src/worker/fused-segmenter.ts): same feed, person probability, the picture letterboxed into
+   * its input.
+   */
+  fusion?: {
+    companion: { file: string; width: number; height: number };
+  };
 }
 
 export interface LevelConfig {
@@ -56,6 +67,20 @@ const GENERAL: LevelModel = {
   onnx: { layout: 'nhwc', mean: [0, 0, 0], std: [1, 1, 1], output: 'probability' },
 };
 
+/**
+ * The general model, and on still pictures the landscape one beside it (both converted to ONNX
+ * at install time), on the same square crop.
+ */
+const FUSED: LevelModel = {
+  ...GENERAL,
+  // Holes only: a card in the wall's colour held to the chest came out as a 137-px hole in one
+  // frame of the shapes clip (test/browser/shapes.spec.ts); dropping regions cost this model IoU.
+  cleanShapes: 'holes',
+  fusion: {
+    companion: { file: 'selfie_segmentation_landscape.onnx', width: 256, height: 144 },
+  },
+};
+
 export const LEVELS: Record<Quality, LevelConfig> = {
   // Raw model output on the whole frame, bilinear upsampling and a smoothstep edge: the least
   // work per frame. Edges: the mask's soft ring reached past the person and drew a halo of the
@@ -78,11 +103,13 @@ export const LEVELS: Record<Quality, LevelConfig> = {
     edge: [0.45, 0.8],
   },
   // The larger general model (256x256, onnxruntime-web) on a square crop around the person: it
-  // squashed a 16:9 frame into its square (moving IoU 0.57); on the crop, 0.61–0.68 with the mask
-  // placed at 512x288 and 0.69 at the model's 256 texels across the frame, which also costs 2 mask
-  // taps per 4 output pixels at 720p instead of 4.
+  // squashed a 16:9 frame into its square (moving IoU 0.57); on the crop, 0.61-0.71. It trailed
+  // the landscape model on still portraits (0.69 against 0.73: a dancer's fringed dress, a wall
+  // patch on the astronaut fixture), so while the picture is still the landscape model sees the
+  // crop too, letterboxed, and the two are averaged (src/worker/fused-segmenter.ts; offline on
+  // the eval's portraits 0.76 against 0.71 and 0.73; docs/quality.md, fourth round).
   accurate: {
-    model: GENERAL,
+    model: FUSED,
     crop: true,
     mask: { temporalKeep: 0.7, snap: [0.15, 0.85], scale: 1 },
     edge: [0.45, 0.8],

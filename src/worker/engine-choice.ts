@@ -46,7 +46,8 @@ export function choiceContextFor(
 }
 
 export function backendKey(model: LevelModel, ctx: ChoiceContext): string {
-  return `${model.engine}|${model.file}|${ctx.renderer}`;
+  const file = model.fusion ? `${model.file}+${model.fusion.companion.file}` : model.file;
+  return `${model.engine}|${file}|${ctx.renderer}`;
 }
 
 /**
@@ -93,12 +94,11 @@ export function alternativeBackend(
 
 export function specFor(model: LevelModel, backend: string, ctx: ChoiceContext): EngineSpec {
   const common = {
-    // A level's model is one of the runtime assets; a custom model's file is an absolute URL.
-    modelUrl: (ctx.assets as Record<string, string>)[model.file] ?? new URL(model.file).href,
-    modelName: model.file.split('/').pop() ?? model.file,
+    modelUrl: assetUrl(model.file, ctx),
+    modelName: fileName(model.file),
     width: model.width,
     height: model.height,
-    cleanShapes: model.cleanShapes === true,
+    cleanShapes: model.cleanShapes ?? false,
   };
   if (model.engine === 'mediapipe') {
     return {
@@ -132,5 +132,26 @@ export function specFor(model: LevelModel, backend: string, ctx: ChoiceContext):
     output: onnx.output,
     foreground: model.foreground ?? [],
     threads: ctx.threads,
+    ...(model.fusion
+      ? {
+          fusion: {
+            companion: {
+              modelUrl: assetUrl(model.fusion.companion.file, ctx),
+              modelName: fileName(model.fusion.companion.file),
+              width: model.fusion.companion.width,
+              height: model.fusion.companion.height,
+            },
+          },
+        }
+      : {}),
   };
+}
+
+/** A level's model is one of the runtime assets; a custom model's file is an absolute URL. */
+function assetUrl(file: string, ctx: ChoiceContext): string {
+  return (ctx.assets as Record<string, string>)[file] ?? new URL(file).href;
+}
+
+function fileName(file: string): string {
+  return file.split('/').pop() ?? file;
 }

@@ -241,40 +241,44 @@ export class LevelSwitch {
     frame: { width: number; height: number },
   ): void {
     const segmenter = slot.segmenter;
-    const request: Promise<void> = segmenter.request(pixels, timestampUs, this.slowdown, crop).then(
-      (result) => {
-        if (slot.request === request) slot.request = null;
-        const { width, height } = segmenter.spec;
-        const box = personBox(result.mask, width, height, result.crop);
-        slot.box = box;
-        slot.crop = nextCrop(box, result.crop, slot.crop, frame, { width, height });
-        if (slot.ready) slot.segmenter.recycle(slot.ready);
-        slot.ready = result;
-        this.consecutiveFailures = 0;
-        if (slot === this.pending?.slot) {
-          this.pending.inferenceMs.push(result.inferenceMs);
-          this.pending.firstMaskAt ??= performance.now();
-        }
-        if (slot === this.serving) {
-          this.hooks.served(result.inferenceMs);
-          this.trials.recordServing(result.inferenceMs);
-        }
-      },
-      (error: unknown) => {
-        if (slot.request === request) slot.request = null;
-        if (this.disposed || (slot !== this.serving && slot !== this.pending?.slot)) return;
-        // Keep compositing with the last mask: a hiccup must not show the raw room.
-        this.consecutiveFailures++;
-        if (this.consecutiveFailures === 1 || this.consecutiveFailures % 30 === 0) {
-          this.hooks.report(
-            error instanceof VirtualBackgroundError
-              ? error
-              : new VirtualBackgroundError('segmentation-failed', String(error), { cause: error }),
-            false,
-          );
-        }
-      },
-    );
+    const request: Promise<void> = segmenter
+      .request(pixels, timestampUs, this.slowdown, crop, frame.width / frame.height)
+      .then(
+        (result) => {
+          if (slot.request === request) slot.request = null;
+          const { width, height } = segmenter.spec;
+          const box = personBox(result.mask, width, height, result.crop);
+          slot.box = box;
+          slot.crop = nextCrop(box, result.crop, slot.crop, frame, { width, height });
+          if (slot.ready) slot.segmenter.recycle(slot.ready);
+          slot.ready = result;
+          this.consecutiveFailures = 0;
+          if (slot === this.pending?.slot) {
+            this.pending.inferenceMs.push(result.inferenceMs);
+            this.pending.firstMaskAt ??= performance.now();
+          }
+          if (slot === this.serving) {
+            this.hooks.served(result.inferenceMs);
+            this.trials.recordServing(result.inferenceMs);
+          }
+        },
+        (error: unknown) => {
+          if (slot.request === request) slot.request = null;
+          if (this.disposed || (slot !== this.serving && slot !== this.pending?.slot)) return;
+          // Keep compositing with the last mask: a hiccup must not show the raw room.
+          this.consecutiveFailures++;
+          if (this.consecutiveFailures === 1 || this.consecutiveFailures % 30 === 0) {
+            this.hooks.report(
+              error instanceof VirtualBackgroundError
+                ? error
+                : new VirtualBackgroundError('segmentation-failed', String(error), {
+                    cause: error,
+                  }),
+              false,
+            );
+          }
+        },
+      );
     slot.request = request;
   }
 

@@ -34,9 +34,14 @@ export class MaskCleanup {
   private readonly labels: Int32Array;
   private readonly queue: Int32Array;
 
+  /**
+   * @param dropRegions whether small floating regions go (off: holes are filled, nothing is
+   *   dropped; the general model's masks come in more pieces, and dropping them cost IoU)
+   */
   constructor(
     readonly width: number,
     readonly height: number,
+    readonly dropRegions = true,
   ) {
     this.labels = new Int32Array(width * height);
     this.queue = new Int32Array(width * height);
@@ -51,7 +56,7 @@ export class MaskCleanup {
     const personAreas = this.label(mask, true, 1);
     if (personAreas.length === 0) return { removedRegions: 0, filledHoles: 0 };
     const largest = Math.max(...personAreas);
-    const keep = personAreas.map((area) => area >= KEEP_SHARE * largest);
+    const keep = personAreas.map((area) => !this.dropRegions || area >= KEEP_SHARE * largest);
     // Small regions near a large one stay: the large ones grown by NEAR texels.
     const near = this.grown(keep);
     for (let p = 0; p < mask.length; p++) {

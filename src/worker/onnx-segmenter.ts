@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-web';
 import { VirtualBackgroundError } from '../errors';
 import { buildOnnxModel } from '../onnx-writer';
 import { fetchAsset, fetchBytes } from './assets';
+import { fusedEngine } from './fused-segmenter';
 import { infoOf, type OnnxSpec, type SegmentationEngine } from './segmenter';
 
 function messageOf(cause: unknown): string {
@@ -64,6 +65,7 @@ export function categoryReductionModel(
 }
 
 export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngine> {
+  if (spec.fusion) return createFusedOnnxEngine(spec, spec.fusion);
   if (spec.backend === 'webgpu') {
     const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
     const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
@@ -238,4 +240,30 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
     );
   }
   return engine;
+}
+
+/** The two models of a fused level, each an engine of its own in this worker. */
+async function createFusedOnnxEngine(
+  spec: OnnxSpec,
+  fusion: NonNullable<OnnxSpec['fusion']>,
+): Promise<SegmentationEngine> {
+  const { fusion: _, ...single } = spec;
+  const primary = await createOnnxEngine(single);
+  let companion: SegmentationEngine;
+  try {
+    companion = await createOnnxEngine({
+      ...single,
+      ...fusion.companion,
+      output: 'probability',
+      foreground: [],
+    });
+  } catch (error) {
+    primary.dispose();
+    throw error;
+  }
+  return fusedEngine(primary, companion, {
+    width: spec.width,
+    height: spec.height,
+    companion: { width: fusion.companion.width, height: fusion.companion.height },
+  });
 }

@@ -128,14 +128,15 @@ export class RemoteSegmenter {
   }
 
   /**
-   * Sends a copy of `pixels` (model-size RGBA, showing `crop` of the frame). Rejects with a typed
-   * error; the caller keeps its last mask then.
+   * Sends a copy of `pixels` (model-size RGBA, showing `crop` of a frame of `frameAspect`). Rejects
+   * with a typed error; the caller keeps its last mask then.
    */
   request(
     pixels: Uint8ClampedArray,
     timestampUs: number,
     slowdown: number,
     crop: CropRect,
+    frameAspect = this.spec.width / this.spec.height,
   ): Promise<MaskResult> {
     if (this.disposed)
       return Promise.reject(new VirtualBackgroundError('invalid-state', 'segmenter disposed'));
@@ -148,6 +149,7 @@ export class RemoteSegmenter {
       id,
       pixels: buffer,
       timestampMs: timestampUs / 1000,
+      aspect: (crop.w / crop.h) * frameAspect,
       slowdown,
       mask,
     };

@@ -15,6 +15,8 @@ export type ToSegmenter =
       /** Model-size RGBA, transferred; it comes back with the answer for reuse. */
       pixels: ArrayBuffer;
       timestampMs: number;
+      /** The picture's true aspect (width/height) in the frame, before it was fitted to the model. */
+      aspect: number;
       /** Test hook: wait so the call takes this many times as long. */
       slowdown: number;
       /** A spent mask buffer to fill (transferred back for reuse), or null to allocate one. */

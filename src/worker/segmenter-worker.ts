@@ -90,7 +90,11 @@ async function load(message: Extract<ToSegmenter, { type: 'load' }>): Promise<vo
         ? await (await import('./mediapipe-segmenter')).createMediaPipeEngine(spec)
         : await (await import('./onnx-segmenter')).createOnnxEngine(spec);
     cleanup = spec.cleanShapes
-      ? new MaskCleanup(engine.info.inputWidth, engine.info.inputHeight)
+      ? new MaskCleanup(
+          engine.info.inputWidth,
+          engine.info.inputHeight,
+          spec.cleanShapes !== 'holes',
+        )
       : null;
     scope.postMessage({
       type: 'loaded',
@@ -122,7 +126,7 @@ async function segment(message: Extract<ToSegmenter, { type: 'segment' }>): Prom
         ? new Float32Array(message.mask)
         : new Float32Array(w * h);
     const t0 = performance.now();
-    await engine.segment(image, message.timestampMs, mask);
+    await engine.segment(image, message.timestampMs, mask, message.aspect);
     if (message.slowdown > 1) {
       // Waits, not spins: the hook makes the engine slower, not the machine busier, so the
       // scheduling it exercises reads the same on a quiet machine and on one with other work

@@ -20,7 +20,7 @@ interface CommonSpec {
    * (LevelModel.cleanShapes); never a custom model's class selection, where small kept regions
    * may be what the app asked for.
    */
-  cleanShapes: boolean;
+  cleanShapes: boolean | 'holes';
 }
 
 export interface MediaPipeSpec extends CommonSpec {
@@ -54,6 +54,13 @@ export interface OnnxSpec extends CommonSpec {
   foreground: number[];
   /** onnxruntime-web wasm threads (1 unless the page is cross-origin isolated). */
   threads: number;
+  /**
+   * A second model fused with this one on still pictures (fused-segmenter.ts): same feed, one
+   * probability channel, the picture letterboxed into its input.
+   */
+  fusion?: {
+    companion: { modelUrl: string; modelName: string; width: number; height: number };
+  };
 }
 
 export interface SegmenterInfo {
@@ -75,7 +82,16 @@ export interface SegmentationEngine {
    * Foreground confidence for `image` (model-size RGBA, top row first): inputWidth*inputHeight
    * floats in 0..1, top row first, written into `out`.
    */
-  segment(image: ImageData, timestampMs: number, out: Float32Array): Promise<void> | void;
+  segment(
+    image: ImageData,
+    timestampMs: number,
+    out: Float32Array,
+    /**
+     * The picture's true aspect (width/height) in the frame: a crop or the whole frame may
+     * reach the model squashed. Only the fused engine uses it.
+     */
+    aspect?: number,
+  ): Promise<void> | void;
   /** Releases the model, its wasm heap and any GL context it made. Safe to call twice. */
   dispose(): void;
 }

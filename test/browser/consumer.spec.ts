@@ -175,10 +175,12 @@ const VARIANTS = [
   },
   {
     // onnxruntime-web: its wasm glue imported from the emitted file, threads on an isolated page.
+    // Adaptive quality off: on a loaded 2-core machine it stepped this app down to `balanced`,
+    // which fetches tasks-vision's files, and this variant is about onnxruntime-web's.
     name: 'built by Vite, accurate (onnxruntime-web)',
     at: port,
-    query: '?quality=accurate',
-    assets: /^\/assets\/(selfie_segmentation-|ort-wasm)/,
+    query: '?quality=accurate&adaptive=off',
+    assets: /^\/assets\/(selfie_segmentation(_landscape)?-|ort-wasm)/,
   },
   {
     name: 'no bundler: the installed files served as they lie, an import map',

@@ -80,7 +80,9 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
     'balanced:mediapipe:balanced',
     'fast:mediapipe:fast',
   ]);
-  expect(r.phases[1]?.stats.model).toBe('selfie_segmentation.onnx');
+  expect(r.phases[1]?.stats.model).toBe(
+    'selfie_segmentation.onnx + selfie_segmentation_landscape.onnx',
+  );
   // Old engines are released after each switch (their worker about a second after it): one worker
   // per engine that served (balanced and the final fast share one), and the first two (tasks-vision
   // for fast, onnxruntime for accurate) closed while the run went on, not by stop(), which closed

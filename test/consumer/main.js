@@ -15,6 +15,8 @@ async function main() {
   const vb = await createVirtualBackground({
     ...(assetBaseUrl ? { assetBaseUrl } : {}),
     quality: query.get('quality') ?? 'fast',
+    // ?adaptive=off: the level asked for serves throughout, whatever the machine's load.
+    adaptive: query.get('adaptive') !== 'off',
     background: { kind: 'color', color: '#00ff00' },
   });
   const processed = await vb.start(camera);

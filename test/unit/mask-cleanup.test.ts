@@ -48,6 +48,17 @@ describe('MaskCleanup: clean shapes at model resolution', () => {
     expect(sum(m, 40, 12, 10, 20)).toBe(200);
   });
 
+  it('holes only: fills a hole but keeps a floating region', () => {
+    const m = blank();
+    fill(m, 20, 5, 20, 30); // 600 px
+    fill(m, 28, 15, 3, 3, 0.1); // 9 px hole
+    fill(m, 50, 10, 4, 4); // a 16 px chunk far from her
+    const r = new MaskCleanup(W, H, false).apply(m);
+    expect(r).toEqual({ removedRegions: 0, filledHoles: 1 });
+    expect(sum(m, 28, 15, 3, 3)).toBe(9);
+    expect(sum(m, 50, 10, 4, 4)).toBe(16);
+  });
+
   it('fills a small hole inside the person (a held helmet, a logo)', () => {
     const m = blank();
     fill(m, 20, 5, 20, 30); // 600 px
