@@ -140,12 +140,14 @@ describe('StillWatch', () => {
     const moved = picture.slice();
     for (let i = 0; i < moved.length / 10; i += 4) moved[i + 1] = 200;
     expect(watch.still(moved)).toBe(false);
-    // Two steps of 2% of the texels each: each is still, both together against the anchor not.
+    // Two steps of 0.6% of the texels each (the threshold is 1%): each alone is still, both
+    // together against the anchor are not.
     const texels = 256 * 256;
+    const share = Math.floor(texels * 0.006);
     const step1 = picture.slice();
-    for (let t = 0; t < Math.floor(texels / 50); t++) step1[t * 4 + 1] = 200;
+    for (let t = 0; t < share; t++) step1[t * 4 + 1] = 200;
     const step2 = step1.slice();
-    for (let t = Math.floor(texels / 50); t < texels / 25; t++) step2[t * 4 + 1] = 200;
+    for (let t = share; t < 2 * share; t++) step2[t * 4 + 1] = 200;
     expect(watch.still(step1)).toBe(true);
     expect(watch.still(step2)).toBe(false);
   });
