@@ -36,6 +36,7 @@ test('loopback call: the far side sees the background; replaceTrack toggles it w
       backOnAfterMs: r.backOnAfterMs,
       negotiationsAfterSetup: r.negotiationsAfterSetup,
       localSdpUnchanged: r.localSdpUnchanged,
+      localSdpChanges: r.localSdpChanges,
       receivedFps: r.receivedFps,
       outbound: r.outbound,
     }),
