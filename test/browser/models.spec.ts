@@ -220,6 +220,64 @@ test('bad models: typed errors naming the problem, the running level keeps servi
   expect(r.after.framesOut).toBeGreaterThan(r.before.framesOut + 20);
 });
 
+// A DeepLab file broken on its way (a proxy cutting the download short: the model does not parse;
+// a server answering a missing file with its HTML page: the asset is not there, which says where
+// to look): the preset's request fails typed, the level serving keeps on.
+const deeplab = readFileSync('models/deeplabv3_257.onnx');
+for (const [name, body, contentType, code] of [
+  [
+    'truncated',
+    deeplab.subarray(0, deeplab.length >> 1),
+    'application/octet-stream',
+    'model-load-failed',
+  ],
+  [
+    'an HTML page',
+    Buffer.from('<!doctype html><title>Not here</title><p>404'),
+    'text/html',
+    'asset-load-failed',
+  ],
+] as const) {
+  test(`deeplabv3 preset, its model file ${name}: ${code}, the running level keeps serving, background never raw`, async ({
+    page,
+    context,
+  }) => {
+    test.setTimeout(120_000);
+    let served = 0;
+    await context.route('**/deeplabv3_257.onnx', (route) => {
+      served++;
+      return route.fulfill({ status: 200, contentType, body: Buffer.from(body) });
+    });
+    await openPage(page);
+    const r = await page.evaluate(
+      async ({ url, regions }) => {
+        const m = (await import(url)) as ModelsModule;
+        return m.runBrokenPreset(regions);
+      },
+      { url: MODELS, regions },
+    );
+    console.log(
+      `[broken deeplab: ${name}]`,
+      JSON.stringify({
+        code: r.code,
+        message: r.message,
+        served,
+        judged: r.judged,
+        minBackgroundGreen: r.minBackgroundGreen,
+        model: r.after.model,
+      }),
+    );
+    expect(served).toBeGreaterThan(0); // the broken file is what the worker got
+    expect(r.code).toBe(code);
+    expect(r.message).toContain('deeplabv3_257.onnx');
+    expect(r.after.model).toBe(r.before.model);
+    expect(r.after.quality).toBe('fast');
+    expect(r.judged).toBeGreaterThan(20);
+    expect(r.after.framesOut).toBeGreaterThan(r.before.framesOut + 20);
+    expect(r.minBackgroundGreen).toBeGreaterThan(0.95);
+  });
+}
+
 for (const delegate of ['CPU', 'GPU'] as const) {
   const backend = delegate === 'CPU' ? 'wasm' : 'webgpu';
   test(`custom multi-class ONNX model on ${backend}: foreground ['a','c'] keeps exactly classes a and c`, async ({

@@ -177,3 +177,55 @@ export async function runCustomModel(
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, frames ? v / frames : 0]));
   return { kept: avg(sums.kept), replaced: avg(sums.replaced), frames, stats };
 }
+
+export interface BrokenPresetResult {
+  /** The error code update() rejected with ('resolved' if it did not). */
+  code: string;
+  message: string;
+  before: ProcessorStats;
+  after: ProcessorStats;
+  /** Output frames judged while the broken model loaded and after it failed. */
+  judged: number;
+  /** The least share of any background region within 40 levels of green, over those frames. */
+  minBackgroundGreen: number;
+}
+
+/**
+ * The deeplabv3 preset asked of a running pipeline whose DeepLab file comes back broken (the test
+ * routes the asset's URL): update() rejects with a typed error, and every output frame meanwhile
+ * and after keeps the green background of the level that serves.
+ */
+export async function runBrokenPreset(regions: Region[]): Promise<BrokenPresetResult> {
+  const cam = await camera();
+  const vb = await createVirtualBackground({
+    quality: 'fast',
+    adaptive: false,
+    background: { kind: 'color', color: '#00ff00' },
+  });
+  const out = await vb.start(cam);
+  await sleep(1000);
+  const background = regions.filter((r) => r.label === 'background');
+  let judged = 0;
+  let minBackgroundGreen = 1;
+  const tap = tapTrack(out, background, (_ts, crops) => {
+    judged++;
+    for (const crop of crops.values()) {
+      minBackgroundGreen = Math.min(minBackgroundGreen, fractionNear(crop, [0, 255, 0], 40));
+    }
+  });
+  const before = vb.stats();
+  let code = 'resolved';
+  let message = '';
+  try {
+    await vb.update({ model: { preset: 'deeplabv3', foreground: ['person', 'dog'] } });
+  } catch (error) {
+    code = (error as { code?: string }).code ?? String(error);
+    message = (error as Error).message ?? '';
+  }
+  await sleep(1500);
+  await tap.stop();
+  const after = vb.stats();
+  await vb.stop();
+  cam.stop();
+  return { code, message, before, after, judged, minBackgroundGreen };
+}

@@ -12,8 +12,10 @@ export { gapsWhileLoading, runBackendTrial, type TrialResult } from './models-ba
 export { type ConverterComparison, compareConverter } from './models-converter';
 export {
   type BadModelResult,
+  type BrokenPresetResult,
   type CustomModelResult,
   runBadModels,
+  runBrokenPreset,
   runCustomModel,
 } from './models-custom';
 export { runQualitySwitches, type SwitchRun } from './models-switches';
