@@ -245,6 +245,14 @@ export function fusedEngine(
   companion: SegmentationEngine,
   g: FusionGeometry,
   counts: FusionCounts = { fused: 0, single: 0, reused: 0 },
+  /**
+   * Shape clean-up for answers the companion gave alone (a squashed picture): the landscape
+   * model's own rule, which dropped its floating chunks at `fast` with IoU unchanged. A webcam's
+   * head and shoulders fill its width, the crop around them is clamped to the frame's height and
+   * reaches the model squashed: on the demo's astronaut photo a speck of the wall above her
+   * shoulder was kept that `fast` drops.
+   */
+  companionCleanup: { apply(mask: Float32Array): unknown } | null = null,
 ): SegmentationEngine {
   const letterboxed = new ImageData(g.companion.width, g.companion.height);
   const kernels = new Map<number, ReturnType<typeof fusionKernels>>();
@@ -302,6 +310,7 @@ export function fusedEngine(
       k.letterbox(image.data, letterboxed.data);
       await companion.segment(letterboxed, timestampMs, companionMask);
       k.fuse(out, companionMask, out, weight);
+      if (weight === 0) companionCleanup?.apply(out);
       lastFused.set(out);
       lastFusedInner = inner;
       counts.fused++;

@@ -9,6 +9,7 @@ import { VirtualBackgroundError } from '../errors';
 import { buildOnnxModel } from '../onnx-writer';
 import { fetchAsset, fetchBytes } from './assets';
 import { fusedEngine } from './fused-segmenter';
+import { MaskCleanup } from './mask-cleanup';
 import { infoOf, type OnnxSpec, type SegmentationEngine } from './segmenter';
 
 function messageOf(cause: unknown): string {
@@ -261,9 +262,15 @@ async function createFusedOnnxEngine(
     primary.dispose();
     throw error;
   }
-  return fusedEngine(primary, companion, {
-    width: spec.width,
-    height: spec.height,
-    companion: { width: fusion.companion.width, height: fusion.companion.height },
-  });
+  return fusedEngine(
+    primary,
+    companion,
+    {
+      width: spec.width,
+      height: spec.height,
+      companion: { width: fusion.companion.width, height: fusion.companion.height },
+    },
+    undefined,
+    new MaskCleanup(spec.width, spec.height),
+  );
 }

@@ -7,6 +7,7 @@ import {
   primaryWeight,
   StillWatch,
 } from '../../src/worker/fused-segmenter';
+import { MaskCleanup } from '../../src/worker/mask-cleanup';
 import type { SegmentationEngine } from '../../src/worker/segmenter';
 
 // Node has no ImageData: the engine only needs its shape.
@@ -219,5 +220,51 @@ describe('fusedEngine', () => {
     engine.dispose();
     expect(primary.disposed).toBe(1);
     expect(companion.disposed).toBe(1);
+  });
+});
+
+describe('fusedEngine clean-up', () => {
+  it('drops a speck far from the person when the landscape model answered alone, and only then', async () => {
+    // The landscape model's answer: a person in the middle, a speck of wall up to the right.
+    const landscape: SegmentationEngine = {
+      info: {
+        engine: 'onnxruntime',
+        backend: 'wasm',
+        model: 'landscape',
+        inputWidth: 256,
+        inputHeight: 144,
+      },
+      segment(_image: ImageData, _ts: number, out: Float32Array): void {
+        out.fill(0);
+        for (let y = 20; y < 140; y++) for (let x = 60; x < 150; x++) out[y * 256 + x] = 1;
+        for (let y = 8; y < 14; y++) for (let x = 220; x < 226; x++) out[y * 256 + x] = 1;
+      },
+      dispose(): void {},
+    };
+    const general = fakeEngine('general', 0, []);
+    const image = new ImageData(256, 256);
+    image.data.set(splitPicture());
+    const speckAt = 20 * 256 + 223; // (x 223, y 11 of 144) grown to the picture
+    const person = 128 * 256 + 105;
+
+    const cleaned = fusedEngine(general, landscape, GEOMETRY, undefined, new MaskCleanup(256, 256));
+    const out = new Float32Array(256 * 256);
+    await cleaned.segment(image, 0, out, 16 / 9); // squashed: the landscape model alone
+    expect(out[person]).toBeGreaterThan(0.9);
+    expect(out[speckAt]).toBe(0);
+
+    const kept = fusedEngine(general, landscape, GEOMETRY);
+    await kept.segment(image, 0, out, 16 / 9);
+    expect(out[speckAt]).toBeGreaterThan(0.5);
+
+    // Both models (a still square picture): the clean-up is not this engine's to do.
+    let applied = 0;
+    const spy = { apply: () => applied++ };
+    const both = fusedEngine(fakeEngine('general', 0.6, []), landscape, GEOMETRY, undefined, spy);
+    await both.segment(image, 0, out, 1);
+    await both.segment(image, 1, out, 1);
+    expect(applied).toBe(0);
+    await both.segment(image, 2, out, 16 / 9);
+    expect(applied).toBe(1);
   });
 });
