@@ -81,7 +81,13 @@ async function load(message: Extract<ToSegmenter, { type: 'load' }>): Promise<vo
   const t0 = performance.now();
   try {
     const spec = message.spec;
-    for (const u of [spec.modelUrl, ...Object.values(spec.wasm)]) {
+    // A fused level fetches its second model too: its origin is allowed like the first's.
+    const companion = spec.engine === 'onnxruntime' ? spec.fusion?.companion.modelUrl : undefined;
+    for (const u of [
+      spec.modelUrl,
+      ...(companion ? [companion] : []),
+      ...Object.values(spec.wasm),
+    ]) {
       allowedOrigins.add(new URL(u).origin);
     }
     reusableModule = message.wasmModule;
