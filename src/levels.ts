@@ -21,10 +21,10 @@ export interface LevelModel {
   /** Output channels (mediapipe: confidence masks; onnx `categories`: classes) that count as foreground; empty = the selfie rule. */
   foreground?: number[];
   /**
-   * Drop floating regions and fill holes in its masks (src/worker/mask-cleanup.ts); 'holes' fills
-   * holes only.
+   * Drop floating regions and fill holes in its masks (src/worker/mask-cleanup.ts). A fused model
+   * cleans its own answers (src/worker/fused-segmenter.ts).
    */
-  cleanShapes?: boolean | 'holes';
+  cleanShapes?: boolean;
   /**
    * A second model averaged with this one while the picture is still (onnxruntime only;
    * src/worker/fused-segmenter.ts): same feed, person probability, the picture letterboxed into
@@ -73,9 +73,6 @@ const GENERAL: LevelModel = {
  */
 const FUSED: LevelModel = {
   ...GENERAL,
-  // Holes only: a card in the wall's colour held to the chest came out as a 137-px hole in one
-  // frame of the shapes clip (test/browser/shapes.spec.ts); dropping regions cost this model IoU.
-  cleanShapes: 'holes',
   fusion: {
     companion: { file: 'selfie_segmentation_landscape.onnx', width: 256, height: 144 },
   },

@@ -98,7 +98,7 @@ export function specFor(model: LevelModel, backend: string, ctx: ChoiceContext):
     modelName: fileName(model.file),
     width: model.width,
     height: model.height,
-    cleanShapes: model.cleanShapes ?? false,
+    cleanShapes: model.cleanShapes === true,
   };
   if (model.engine === 'mediapipe') {
     return {

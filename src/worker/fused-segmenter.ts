@@ -71,6 +71,11 @@ export function primaryWeight(squash: number): number {
   return squash < SQUASH_NONE ? PRIMARY_WEIGHT : 0;
 }
 
+/** How wide a picture of true aspect `aspect` is shown in the companion's input. */
+function letterboxWidth(g: FusionGeometry, aspect: number): number {
+  return Math.min(g.companion.width, Math.max(1, Math.round(aspect * g.companion.height)));
+}
+
 /**
  * Builds the tables for pictures of true aspect `aspect` (width/height in the frame) once;
  * `letterbox` and `fuse` then run per frame.
@@ -80,7 +85,7 @@ export function fusionKernels(g: FusionGeometry, aspect = g.width / g.height) {
   const { width: cw, height: ch } = g.companion;
   // The picture is shown at its true aspect, `inner` wide in the companion's middle, `left`
   // columns in.
-  const inner = Math.min(cw, Math.max(1, Math.round(aspect * ch)));
+  const inner = letterboxWidth(g, aspect);
   const left = Math.floor((cw - inner) / 2);
   const shrinkX = axisTaps(w, inner, SHRINK_OFFSETS);
   const shrinkY = axisTaps(h, ch, SHRINK_OFFSETS);
@@ -230,6 +235,30 @@ export interface FusionCounts {
   reused: number;
 }
 
+export interface FusedEngineOptions {
+  /** Counted per request, for tests and measurements. */
+  counts?: FusionCounts;
+  /**
+   * Hole filling for the answers that involve the general model: a card in the wall's colour
+   * held to the chest came out as a 137-px hole in one frame of the shapes clip
+   * (test/browser/shapes.spec.ts); dropping its floating regions too cost it IoU.
+   */
+  holes?: MaskShapes | null;
+  /**
+   * The full shape clean-up for answers the companion gave alone (a squashed picture): the
+   * landscape model's own rule, which dropped its floating chunks at `fast` with IoU unchanged. A
+   * webcam's head and shoulders fill its width, the crop around them is clamped to the frame's
+   * height and reaches the model squashed: on the demo's astronaut photo a speck of the wall above
+   * her shoulder was kept that `fast` drops.
+   */
+  companionShapes?: MaskShapes | null;
+}
+
+/** A shape clean-up (mask-cleanup.ts), in place. */
+export interface MaskShapes {
+  apply(mask: Float32Array): unknown;
+}
+
 /**
  * `primary` on every picture that moved; on a still one (or a squashed one) `companion` too,
  * letterboxed at the picture's true aspect, the two averaged; a still picture's fused mask
@@ -244,33 +273,25 @@ export function fusedEngine(
   primary: SegmentationEngine,
   companion: SegmentationEngine,
   g: FusionGeometry,
-  counts: FusionCounts = { fused: 0, single: 0, reused: 0 },
-  /**
-   * Shape clean-up for answers the companion gave alone (a squashed picture): the landscape
-   * model's own rule, which dropped its floating chunks at `fast` with IoU unchanged. A webcam's
-   * head and shoulders fill its width, the crop around them is clamped to the frame's height and
-   * reaches the model squashed: on the demo's astronaut photo a speck of the wall above her
-   * shoulder was kept that `fast` drops.
-   */
-  companionCleanup: { apply(mask: Float32Array): unknown } | null = null,
+  options: FusedEngineOptions = {},
 ): SegmentationEngine {
+  const counts = options.counts ?? { fused: 0, single: 0, reused: 0 };
   const letterboxed = new ImageData(g.companion.width, g.companion.height);
+  // Keyed by the letterbox width: a crop's aspect moves a little from frame to frame, and every
+  // aspect of one width gives the same tables.
   const kernels = new Map<number, ReturnType<typeof fusionKernels>>();
-  const innerFor = (aspect: number) =>
-    Math.min(g.companion.width, Math.max(1, Math.round(aspect * g.companion.height)));
-  const kernelsFor = (inner: number) => {
+  const kernelsFor = (inner: number, aspect: number) => {
     let k = kernels.get(inner);
     if (!k) {
-      // Keyed by the letterbox width: a crop's aspect moves a little from frame to frame.
       if (kernels.size >= 8) kernels.clear();
-      k = fusionKernels(g, inner / g.companion.height);
+      k = fusionKernels(g, aspect);
       kernels.set(inner, k);
     }
     return k;
   };
   const watch = new StillWatch();
   const companionMask = new Float32Array(g.companion.width * g.companion.height);
-  // The last fused answer, for the letterbox width it was made at.
+  // The last fused answer (cleaned), for the letterbox width it was made at.
   const lastFused = new Float32Array(g.width * g.height);
   let lastFusedInner = -1;
   let reuses = 0;
@@ -290,7 +311,7 @@ export function fusedEngine(
     ): Promise<void> {
       const squash = Math.max(aspect / sentAspect, sentAspect / aspect);
       const weight = primaryWeight(squash);
-      const inner = innerFor(aspect);
+      const inner = letterboxWidth(g, aspect);
       const still = watch.still(image.data);
       if (still && inner === lastFusedInner && reuses < STILL_REUSE) {
         out.set(lastFused);
@@ -301,16 +322,17 @@ export function fusedEngine(
       watch.setAnchor(image.data);
       reuses = 0;
       if (weight > 0) await primary.segment(image, timestampMs, out);
-      if (weight === PRIMARY_WEIGHT && !still) {
+      if (weight > 0 && !still) {
+        options.holes?.apply(out);
         lastFusedInner = -1;
         counts.single++;
         return;
       }
-      const k = kernelsFor(inner);
+      const k = kernelsFor(inner, aspect);
       k.letterbox(image.data, letterboxed.data);
       await companion.segment(letterboxed, timestampMs, companionMask);
       k.fuse(out, companionMask, out, weight);
-      if (weight === 0) companionCleanup?.apply(out);
+      (weight > 0 ? options.holes : options.companionShapes)?.apply(out);
       lastFused.set(out);
       lastFusedInner = inner;
       counts.fused++;

@@ -270,7 +270,9 @@ async function createFusedOnnxEngine(
       height: spec.height,
       companion: { width: fusion.companion.width, height: fusion.companion.height },
     },
-    undefined,
-    new MaskCleanup(spec.width, spec.height),
+    {
+      holes: new MaskCleanup(spec.width, spec.height, false),
+      companionShapes: new MaskCleanup(spec.width, spec.height),
+    },
   );
 }

@@ -96,11 +96,7 @@ async function load(message: Extract<ToSegmenter, { type: 'load' }>): Promise<vo
         ? await (await import('./mediapipe-segmenter')).createMediaPipeEngine(spec)
         : await (await import('./onnx-segmenter')).createOnnxEngine(spec);
     cleanup = spec.cleanShapes
-      ? new MaskCleanup(
-          engine.info.inputWidth,
-          engine.info.inputHeight,
-          spec.cleanShapes !== 'holes',
-        )
+      ? new MaskCleanup(engine.info.inputWidth, engine.info.inputHeight)
       : null;
     scope.postMessage({
       type: 'loaded',

@@ -16,11 +16,11 @@ interface CommonSpec {
   width: number;
   height: number;
   /**
-   * Clean the mask's shapes before it is sent (mask-cleanup.ts): the levels' landscape model, and
-   * holes only for `accurate`'s fused model (LevelModel.cleanShapes); never a custom model's class
-   * selection, where small kept regions may be what the app asked for.
+   * Clean the mask's shapes before it is sent (mask-cleanup.ts): the levels' landscape model only
+   * (LevelModel.cleanShapes; `accurate`'s fused model cleans its own answers); never a custom
+   * model's class selection, where small kept regions may be what the app asked for.
    */
-  cleanShapes: boolean | 'holes';
+  cleanShapes: boolean;
 }
 
 export interface MediaPipeSpec extends CommonSpec {
