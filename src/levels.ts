@@ -26,14 +26,25 @@ export interface LevelModel {
    */
   cleanShapes?: boolean;
   /**
-   * A second model averaged with this one while the picture is still (onnxruntime only;
-   * src/worker/fused-segmenter.ts): same feed, person probability, the picture letterboxed into
-   * its input.
+   * A second model beside this one (onnxruntime only), one probability channel, the picture
+   * letterboxed into its input. `still-average` (the `accurate` level,
+   * src/worker/fused-segmenter.ts): the two averaged while the picture is still.
+   * `person-class` (the `deeplabv3` preset with the person kept, src/worker/class-fusion.ts): the
+   * companion, a person model, answers the person; this multi-class model the other kept classes,
+   * and where it sees a dropped class the companion's person does not count.
    */
   fusion?: {
-    companion: { file: string; width: number; height: number };
+    companion: { file: string; width: number; height: number; onnx: CompanionFeed };
+    rule: FusionRule;
   };
 }
+
+/** A companion gives one channel. */
+export type CompanionFeed = Omit<OnnxInput, 'output'> & { output: 'probability' | 'logits' };
+
+export type FusionRule =
+  | { kind: 'still-average' }
+  | { kind: 'person-class'; personClass: number; backgroundClass: number };
 
 export interface LevelConfig {
   model: LevelModel;
@@ -59,12 +70,28 @@ const LANDSCAPE: LevelModel = {
 };
 
 /** MediaPipe's general selfie model (256x256), converted from TFLite at install time (tools/tflite-to-onnx). */
+/** How the selfie models' ONNX twins are fed: pixel / 255, one probability channel out. */
+export const SELFIE_FEED: CompanionFeed = {
+  layout: 'nhwc',
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  output: 'probability',
+};
+
+/** The landscape model's ONNX twin (256x144) beside another model (`fusion.companion`). */
+export const LANDSCAPE_COMPANION = {
+  file: 'selfie_segmentation_landscape.onnx',
+  width: 256,
+  height: 144,
+  onnx: SELFIE_FEED,
+};
+
 const GENERAL: LevelModel = {
   engine: 'onnxruntime',
   file: 'selfie_segmentation.onnx',
   width: 256,
   height: 256,
-  onnx: { layout: 'nhwc', mean: [0, 0, 0], std: [1, 1, 1], output: 'probability' },
+  onnx: SELFIE_FEED,
 };
 
 /**
@@ -73,9 +100,7 @@ const GENERAL: LevelModel = {
  */
 const FUSED: LevelModel = {
   ...GENERAL,
-  fusion: {
-    companion: { file: 'selfie_segmentation_landscape.onnx', width: 256, height: 144 },
-  },
+  fusion: { companion: LANDSCAPE_COMPANION, rule: { kind: 'still-average' } },
 };
 
 export const LEVELS: Record<Quality, LevelConfig> = {

@@ -1,5 +1,5 @@
 import { VirtualBackgroundError } from './errors';
-import type { LevelModel } from './levels';
+import { LANDSCAPE_COMPANION, type LevelModel } from './levels';
 import { DEEPLAB_ASSET, PASCAL_VOC_LABELS } from './presets';
 import type {
   Background,
@@ -247,14 +247,29 @@ function formatOf(url: string): 'tflite' | 'onnx' | undefined {
 export function levelModelOf(model: CustomModel | ModelPreset, pageUrl?: string): LevelModel {
   validateModel(model);
   if (isPreset(model)) {
+    const personClass = PASCAL_VOC_LABELS.indexOf('person');
+    const foreground = model.foreground.map((label) => PASCAL_VOC_LABELS.indexOf(label));
     return {
       engine: 'onnxruntime',
       file: DEEPLAB_ASSET,
       width: 257,
       height: 257,
-      foreground: model.foreground.map((label) => PASCAL_VOC_LABELS.indexOf(label)),
+      foreground,
       // (pixel - 127.5) / 127.5, its training input range.
       onnx: { layout: 'nhwc', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], output: 'categories' },
+      // A kept person comes from the landscape selfie model (src/worker/class-fusion.ts).
+      ...(foreground.includes(personClass)
+        ? {
+            fusion: {
+              companion: LANDSCAPE_COMPANION,
+              rule: {
+                kind: 'person-class',
+                personClass,
+                backgroundClass: PASCAL_VOC_LABELS.indexOf('background'),
+              },
+            },
+          }
+        : {}),
     };
   }
   const format = model.format ?? formatOf(model.url);

@@ -9,7 +9,7 @@ import type { LevelModel } from '../levels';
 import type { WorkerSettings } from '../protocol';
 import type { BackendChoice } from '../types';
 import { isSoftwareRenderer, rendererName } from './gl-context';
-import type { EngineSpec } from './segmenter';
+import type { EngineSpec, OnnxSpec } from './segmenter';
 
 export interface ChoiceContext {
   assets: AssetUrls;
@@ -132,18 +132,27 @@ export function specFor(model: LevelModel, backend: string, ctx: ChoiceContext):
     output: onnx.output,
     foreground: model.foreground ?? [],
     threads: ctx.threads,
-    ...(model.fusion
-      ? {
-          fusion: {
-            companion: {
-              modelUrl: assetUrl(model.fusion.companion.file, ctx),
-              modelName: fileName(model.fusion.companion.file),
-              width: model.fusion.companion.width,
-              height: model.fusion.companion.height,
-            },
-          },
-        }
-      : {}),
+    ...(model.fusion ? { fusion: companionSpec(model.fusion, ctx) } : {}),
+  };
+}
+
+function companionSpec(
+  fusion: NonNullable<LevelModel['fusion']>,
+  ctx: ChoiceContext,
+): NonNullable<OnnxSpec['fusion']> {
+  const { file, width, height, onnx } = fusion.companion;
+  return {
+    companion: {
+      modelUrl: assetUrl(file, ctx),
+      modelName: fileName(file),
+      width,
+      height,
+      layout: onnx.layout,
+      mean: onnx.mean,
+      std: onnx.std,
+      output: onnx.output,
+    },
+    rule: fusion.rule,
   };
 }
 

@@ -173,6 +173,26 @@ export function fusionKernels(g: FusionGeometry, aspect = g.width / g.height) {
   };
 }
 
+export type FusionKernels = ReturnType<typeof fusionKernels>;
+
+/**
+ * fusionKernels per picture aspect, kept by letterbox width: a crop's aspect moves a little from
+ * frame to frame, and every aspect of one width gives the same tables.
+ */
+export function kernelCache(g: FusionGeometry): (aspect: number) => FusionKernels {
+  const kernels = new Map<number, FusionKernels>();
+  return (aspect) => {
+    const inner = letterboxWidth(g, aspect);
+    let k = kernels.get(inner);
+    if (!k) {
+      if (kernels.size >= 8) kernels.clear();
+      k = fusionKernels(g, aspect);
+      kernels.set(inner, k);
+    }
+    return k;
+  };
+}
+
 /** Sampled pixels per stillness check. */
 const STILL_SAMPLES = 4096;
 /** A sample moved when its green changed by more than this (of 255): above sensor noise. */
@@ -277,18 +297,7 @@ export function fusedEngine(
 ): SegmentationEngine {
   const counts = options.counts ?? { fused: 0, single: 0, reused: 0 };
   const letterboxed = new ImageData(g.companion.width, g.companion.height);
-  // Keyed by the letterbox width: a crop's aspect moves a little from frame to frame, and every
-  // aspect of one width gives the same tables.
-  const kernels = new Map<number, ReturnType<typeof fusionKernels>>();
-  const kernelsFor = (inner: number, aspect: number) => {
-    let k = kernels.get(inner);
-    if (!k) {
-      if (kernels.size >= 8) kernels.clear();
-      k = fusionKernels(g, aspect);
-      kernels.set(inner, k);
-    }
-    return k;
-  };
+  const kernelsFor = kernelCache(g);
   const watch = new StillWatch();
   const companionMask = new Float32Array(g.companion.width * g.companion.height);
   // The last fused answer (cleaned), for the letterbox width it was made at.
@@ -328,7 +337,7 @@ export function fusedEngine(
         counts.single++;
         return;
       }
-      const k = kernelsFor(inner, aspect);
+      const k = kernelsFor(aspect);
       k.letterbox(image.data, letterboxed.data);
       await companion.segment(letterboxed, timestampMs, companionMask);
       k.fuse(out, companionMask, out, weight);

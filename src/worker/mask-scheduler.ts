@@ -75,10 +75,21 @@ export class MaskScheduler {
     }
   }
 
-  /** The duty that still gives minMaskShare fresh masks per source frame at today's inference cost. */
+  /**
+   * The duty that still gives minMaskShare fresh masks per source frame at today's inference cost.
+   * An engine too slow for that share even at the full duty gets less the slower it is
+   * (maxDuty² / needed, continuous at the full duty), down to half the full duty: DeepLabV3 here
+   * (85 ms a mask alone, 150–700 ms beside compositing) held at the full duty kept its masks a
+   * little fresher and took the CPU compositing needed (the bench's blur row: 20 fps of 30; 25 with
+   * this floor). The lower bound stops a loop: inference slowed by contention would lower its own
+   * floor.
+   */
   private dutyFloor(): number {
-    const floor = (this.minMaskShare * this.inferenceEma) / this.frameIntervalMs;
-    return Math.min(this.maxDuty, Math.max(0.05, floor));
+    const needed = (this.minMaskShare * this.inferenceEma) / this.frameIntervalMs;
+    if (needed > this.maxDuty) {
+      return Math.max(this.maxDuty / 2, (this.maxDuty * this.maxDuty) / needed);
+    }
+    return Math.max(0.05, needed);
   }
 
   recordInference(ms: number): void {

@@ -6,33 +6,39 @@
  */
 import * as ort from 'onnxruntime-web';
 import { VirtualBackgroundError } from '../errors';
-import { buildOnnxModel } from '../onnx-writer';
+import { buildOnnxModel, type OnnxNode } from '../onnx-writer';
 import { fetchAsset, fetchBytes } from './assets';
+import { personClassEngine, personFusionGroups } from './class-fusion';
 import { fusedEngine } from './fused-segmenter';
 import { MaskCleanup } from './mask-cleanup';
-import { infoOf, type OnnxSpec, type SegmentationEngine } from './segmenter';
+import { infoOf, type OnnxSpec, type SegmentationEngine, type SegmenterInfo } from './segmenter';
 
 function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
 /**
- * The graph that turns per-class scores into one foreground channel: softmax over classes, the
- * foreground classes gathered and summed. Run by the same backend as the model, so on WebGPU the
- * class scores never leave the GPU; only the one-channel mask is read back.
+ * The graph that turns per-class scores into foreground channels: softmax over classes, then for
+ * each group of classes its probabilities gathered and summed (output `group<i>`). Run by the same
+ * backend as the model, so on WebGPU the class scores never leave the GPU; only the one-channel
+ * masks are read back. Every group must name at least one class.
  */
 export function categoryReductionModel(
   width: number,
   height: number,
   classes: number,
-  foreground: number[],
+  groups: number[][],
   layout: 'nhwc' | 'nchw',
 ): Uint8Array {
   const axis = layout === 'nhwc' ? 3 : 1;
   const shape = layout === 'nhwc' ? [1, height, width, classes] : [1, classes, height, width];
   return buildOnnxModel({
     inputs: [{ name: 'scores', elemType: 'float32', shape }],
-    outputs: [{ name: 'foreground', elemType: 'float32', shape: [1, height, width] }],
+    outputs: groups.map((_, i) => ({
+      name: `group${i}`,
+      elemType: 'float32' as const,
+      shape: [1, height, width],
+    })),
     nodes: [
       {
         opType: 'Softmax',
@@ -40,26 +46,28 @@ export function categoryReductionModel(
         outputs: ['probabilities'],
         attributes: { axis: { kind: 'int', value: axis } },
       },
-      {
-        opType: 'Gather',
-        inputs: ['probabilities', 'classes'],
-        outputs: ['kept'],
-        attributes: { axis: { kind: 'int', value: axis } },
-      },
-      {
-        opType: 'ReduceSum',
-        inputs: ['kept', 'axes'],
-        outputs: ['foreground'],
-        attributes: { keepdims: { kind: 'int', value: 0 } },
-      },
+      ...groups.flatMap((_, i): OnnxNode[] => [
+        {
+          opType: 'Gather',
+          inputs: ['probabilities', `classes${i}`],
+          outputs: [`kept${i}`],
+          attributes: { axis: { kind: 'int' as const, value: axis } },
+        },
+        {
+          opType: 'ReduceSum',
+          inputs: [`kept${i}`, 'axes'],
+          outputs: [`group${i}`],
+          attributes: { keepdims: { kind: 'int' as const, value: 0 } },
+        },
+      ]),
     ],
     initializers: [
-      {
-        name: 'classes',
-        dataType: 'int64',
-        dims: [foreground.length],
-        data: BigInt64Array.from(foreground.map((c) => BigInt(c))),
-      },
+      ...groups.map((group, i) => ({
+        name: `classes${i}`,
+        dataType: 'int64' as const,
+        dims: [group.length],
+        data: BigInt64Array.from(group.map((c) => BigInt(c))),
+      })),
       { name: 'axes', dataType: 'int64', dims: [1], data: BigInt64Array.from([BigInt(axis)]) },
     ],
   });
@@ -67,6 +75,36 @@ export function categoryReductionModel(
 
 export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngine> {
   if (spec.fusion) return createFusedOnnxEngine(spec, spec.fusion);
+  return singleChannel(await openOnnxModel(spec, () => [spec.foreground]));
+}
+
+function singleChannel(model: OnnxModel): SegmentationEngine {
+  return {
+    info: model.info,
+    segment: (image, _timestampMs, out) => model.run(image, [out]),
+    dispose: () => model.dispose(),
+  };
+}
+
+/** A loaded model that answers one or more foreground channels per picture. */
+interface OnnxModel {
+  readonly info: SegmenterInfo;
+  /**
+   * `categories` models: group i's probability (groupsFor(classes)[i]) into outs[i], 0 where the
+   * group is empty. One-channel models: their channel into outs[0]. A missing out is not written.
+   */
+  run(image: ImageData, outs: Float32Array[]): Promise<void>;
+  dispose(): void;
+}
+
+/**
+ * Loads and warms up `spec`'s model. `groupsFor` names the classes summed into each output once
+ * the model's class count is known (its first answer).
+ */
+async function openOnnxModel(
+  spec: OnnxSpec,
+  groupsFor: (classes: number) => number[][],
+): Promise<OnnxModel> {
   if (spec.backend === 'webgpu') {
     const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
     const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
@@ -80,14 +118,14 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
   ort.env.wasm.wasmPaths = { mjs: spec.wasm.mjs, wasm: spec.wasm.wasm };
   ort.env.wasm.numThreads = spec.threads;
   ort.env.logLevel = 'error';
-  const [model] = await Promise.all([
+  const [modelBytes] = await Promise.all([
     fetchBytes(spec.modelUrl),
     fetchAsset(spec.wasm.wasm, 'HEAD'),
   ]);
   let session: ort.InferenceSession;
   const categories = spec.output === 'categories';
   try {
-    session = await ort.InferenceSession.create(model, {
+    session = await ort.InferenceSession.create(modelBytes, {
       executionProviders: [spec.backend],
       graphOptimizationLevel: 'all',
       // Class scores stay on the GPU for the reduction graph (below).
@@ -140,7 +178,11 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
     }
   };
 
-  let reduction: { session: ort.InferenceSession; classes: number } | null = null;
+  let reduction: {
+    session: ort.InferenceSession;
+    classes: number;
+    groups: number[][];
+  } | null = null;
 
   /** Class count from the model's output shape (channels last for nhwc, first for nchw). */
   const classesOf = (tensor: ort.Tensor): number => {
@@ -152,7 +194,7 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
         `${spec.modelName}: output shape [${shape.join(',')}] is not ${spec.layout} classes at ${w}x${h}`,
       );
     }
-    for (const c of spec.foreground) {
+    for (const c of groupsFor(channels).flat()) {
       if (c >= channels) {
         throw new VirtualBackgroundError(
           'segmentation-failed',
@@ -163,27 +205,38 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
     return channels;
   };
 
-  const reduce = async (tensor: ort.Tensor, out: Float32Array): Promise<void> => {
+  const reduce = async (tensor: ort.Tensor, outs: Float32Array[]): Promise<void> => {
     const classes = classesOf(tensor);
     let current = reduction;
     if (current?.classes !== classes) {
       await current?.session.release();
+      const groups = groupsFor(classes);
+      const nonEmpty = groups.filter((g) => g.length > 0);
       current = {
         classes,
+        groups,
         session: await ort.InferenceSession.create(
-          categoryReductionModel(w, h, classes, spec.foreground, spec.layout),
+          categoryReductionModel(w, h, classes, nonEmpty, spec.layout),
           { executionProviders: [spec.backend] },
         ),
       };
       reduction = current;
     }
     const result = await current.session.run({ scores: tensor });
-    const mask = result.foreground;
-    if (!mask) throw new VirtualBackgroundError('segmentation-failed', 'no foreground output');
+    let next = 0;
     try {
-      out.set(mask.data as Float32Array);
+      current.groups.forEach((group, i) => {
+        const out = outs[i];
+        if (group.length === 0) {
+          out?.fill(0);
+          return;
+        }
+        const mask = result[`group${next++}`];
+        if (!mask) throw new VirtualBackgroundError('segmentation-failed', 'no foreground output');
+        out?.set(mask.data as Float32Array);
+      });
     } finally {
-      mask.dispose();
+      for (const m of Object.values(result)) m.dispose();
     }
   };
 
@@ -206,9 +259,9 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
     else for (let i = 0; i < size; i++) out[i] = 1 / (1 + Math.exp(-(data[i] ?? 0)));
   };
 
-  const engine: SegmentationEngine = {
+  const model: OnnxModel = {
     info: infoOf(spec),
-    async segment(image: ImageData, _timestampMs: number, out: Float32Array): Promise<void> {
+    async run(image: ImageData, outs: Float32Array[]): Promise<void> {
       fill(image.data);
       const results = await session.run({ [inputName]: new ort.Tensor('float32', input, dims) });
       const tensor = results[outputName];
@@ -216,8 +269,8 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
         throw new VirtualBackgroundError('segmentation-failed', `no output ${outputName}`);
       }
       try {
-        if (categories) await reduce(tensor, out);
-        else read(tensor, out);
+        if (categories) await reduce(tensor, outs);
+        else if (outs[0]) read(tensor, outs[0]);
       } finally {
         tensor.dispose();
       }
@@ -231,48 +284,46 @@ export async function createOnnxEngine(spec: OnnxSpec): Promise<SegmentationEngi
   };
   // First run: kernel selection, buffer allocation, shader compiles on WebGPU. Pay it here.
   try {
-    await engine.segment(new ImageData(w, h), 0, new Float32Array(size));
+    await model.run(new ImageData(w, h), []);
   } catch (cause) {
-    engine.dispose();
+    model.dispose();
     throw new VirtualBackgroundError(
       'model-load-failed',
       `${spec.modelName} warm-up run failed: ${messageOf(cause)}`,
       { cause },
     );
   }
-  return engine;
+  return model;
 }
 
-/** The two models of a fused level, each an engine of its own in this worker. */
+/** A level's two models (LevelModel.fusion), each loaded here, combined by the fusion's rule. */
 async function createFusedOnnxEngine(
   spec: OnnxSpec,
   fusion: NonNullable<OnnxSpec['fusion']>,
 ): Promise<SegmentationEngine> {
   const { fusion: _, ...single } = spec;
-  const primary = await createOnnxEngine(single);
+  const rule = fusion.rule;
+  const primary =
+    rule.kind === 'person-class'
+      ? await openOnnxModel(single, (classes) =>
+          personFusionGroups(classes, spec.foreground, rule.personClass, rule.backgroundClass),
+        )
+      : await openOnnxModel(single, () => [spec.foreground]);
   let companion: SegmentationEngine;
   try {
-    companion = await createOnnxEngine({
-      ...single,
-      ...fusion.companion,
-      output: 'probability',
-      foreground: [],
-    });
+    companion = await createOnnxEngine({ ...single, ...fusion.companion, foreground: [] });
   } catch (error) {
     primary.dispose();
     throw error;
   }
-  return fusedEngine(
-    primary,
-    companion,
-    {
-      width: spec.width,
-      height: spec.height,
-      companion: { width: fusion.companion.width, height: fusion.companion.height },
-    },
-    {
-      holes: new MaskCleanup(spec.width, spec.height, false),
-      companionShapes: new MaskCleanup(spec.width, spec.height),
-    },
-  );
+  const geometry = {
+    width: spec.width,
+    height: spec.height,
+    companion: { width: fusion.companion.width, height: fusion.companion.height },
+  };
+  if (rule.kind === 'person-class') return personClassEngine(primary, companion, geometry);
+  return fusedEngine(singleChannel(primary), companion, geometry, {
+    holes: new MaskCleanup(spec.width, spec.height, false),
+    companionShapes: new MaskCleanup(spec.width, spec.height),
+  });
 }

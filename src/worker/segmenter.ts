@@ -4,6 +4,8 @@
  * loading engine never blocks compositing; the pipeline talks to it through RemoteSegmenter.
  */
 
+import type { FusionRule } from '../levels';
+
 /** What one engine instance runs: enough to create it from scratch in a fresh worker. */
 export type EngineSpec = MediaPipeSpec | OnnxSpec;
 
@@ -54,12 +56,19 @@ export interface OnnxSpec extends CommonSpec {
   foreground: number[];
   /** onnxruntime-web wasm threads (1 unless the page is cross-origin isolated). */
   threads: number;
-  /**
-   * A second model fused with this one on still pictures (fused-segmenter.ts): same feed, one
-   * probability channel, the picture letterboxed into its input.
-   */
+  /** A second model beside this one (LevelModel.fusion in src/levels.ts). */
   fusion?: {
-    companion: { modelUrl: string; modelName: string; width: number; height: number };
+    companion: {
+      modelUrl: string;
+      modelName: string;
+      width: number;
+      height: number;
+      layout: 'nhwc' | 'nchw';
+      mean: [number, number, number];
+      std: [number, number, number];
+      output: 'probability' | 'logits';
+    };
+    rule: FusionRule;
   };
 }
 

@@ -9,6 +9,9 @@ import * as ort from 'onnxruntime-web';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PASCAL_VOC_LABELS } from '../../src/presets';
+import { combinePersonAndClasses, personFusionGroups } from '../../src/worker/class-fusion';
+import { fusionKernels } from '../../src/worker/fused-segmenter';
+import { categoryReductionModel } from '../../src/worker/onnx-segmenter';
 import { readTfliteModel } from '../../tools/tflite-to-onnx';
 import { runReference } from '../../tools/tflite-to-onnx/reference';
 import { sample } from '../fixtures/subjects-fixture';
@@ -37,6 +40,17 @@ function modelInput(png: PNG): Float32Array {
     }
   }
   return out;
+}
+
+/** The samoyed mask's value (255 dog, 128 undecided border, 0 not dog) at a model pixel. */
+function truthAt(mask: PNG, x: number, y: number): number {
+  return (
+    mask.data[
+      (Math.min(mask.height - 1, Math.floor((y * mask.height) / SIZE)) * mask.width +
+        Math.min(mask.width - 1, Math.floor((x * mask.width) / SIZE))) *
+        4
+    ] ?? 0
+  );
 }
 
 function argmax(scores: Float32Array, i: number): number {
@@ -69,12 +83,7 @@ describe('DeepLabV3, as shipped', () => {
     let either = 0;
     for (let y = 0; y < SIZE; y++) {
       for (let x = 0; x < SIZE; x++) {
-        const truth =
-          mask.data[
-            (Math.min(mask.height - 1, Math.floor((y * mask.height) / SIZE)) * mask.width +
-              Math.min(mask.width - 1, Math.floor((x * mask.width) / SIZE))) *
-              4
-          ] ?? 0;
+        const truth = truthAt(mask, x, y);
         if (truth === 128) continue;
         const dog = argmax(scores, y * SIZE + x) === DOG;
         if (dog && truth === 255) both++;
@@ -125,4 +134,95 @@ describe('DeepLabV3, as shipped', () => {
     expect(maxDiff).toBeLessThan(1e-3 * Math.max(1, maxScore));
     expect(sameArgmax / (SIZE * SIZE)).toBeGreaterThan(0.999);
   }, 180_000);
+
+  describe('with the person from the landscape selfie model (the preset when the person is kept)', () => {
+    const { width: lw, height: lh } = { width: 256, height: 144 };
+    let selfie: ort.InferenceSession;
+    beforeAll(async () => {
+      selfie = await ort.InferenceSession.create(
+        readFileSync(join(root, 'models/selfie_segmentation_landscape.onnx')),
+      );
+    }, 30_000);
+
+    /** What the preset keeps of the square photo for `foreground` (class-fusion.ts's rule). */
+    const keptBy = async (png: PNG, foreground: number[]): Promise<Float32Array> => {
+      const rgba = new Uint8ClampedArray(SIZE * SIZE * 4);
+      const input = modelInput(png);
+      for (let i = 0; i < SIZE * SIZE; i++) {
+        for (let c = 0; c < 3; c++) {
+          rgba[i * 4 + c] = Math.round((input[i * 3 + c] as number) * 127.5 + 127.5);
+        }
+        rgba[i * 4 + 3] = 255;
+      }
+      const [keptGroup, droppedGroup] = personFusionGroups(CLASSES, foreground, PERSON, 0);
+      const reduction = await ort.InferenceSession.create(
+        categoryReductionModel(
+          SIZE,
+          SIZE,
+          CLASSES,
+          [keptGroup, droppedGroup].filter((g) => g.length > 0),
+          'nhwc',
+        ),
+      );
+      const scores = await run(input);
+      const groups = await reduction.run({
+        scores: new ort.Tensor('float32', scores, [1, SIZE, SIZE, CLASSES]),
+      });
+      await reduction.release();
+      const kept = keptGroup.length
+        ? (groups.group0?.data as Float32Array)
+        : new Float32Array(SIZE * SIZE);
+      const dropped = groups[keptGroup.length ? 'group1' : 'group0']?.data as Float32Array;
+      const k = fusionKernels(
+        { width: SIZE, height: SIZE, companion: { width: lw, height: lh } },
+        1,
+      );
+      const letterboxed = new Uint8ClampedArray(lw * lh * 4);
+      k.letterbox(rgba, letterboxed);
+      const selfieInput = new Float32Array(lw * lh * 3);
+      for (let i = 0; i < lw * lh; i++) {
+        for (let c = 0; c < 3; c++)
+          selfieInput[i * 3 + c] = (letterboxed[i * 4 + c] as number) / 255;
+      }
+      const out = await selfie.run({
+        [selfie.inputNames[0] as string]: new ort.Tensor('float32', selfieInput, [1, lh, lw, 3]),
+      });
+      const person = new Float32Array(SIZE * SIZE);
+      k.fuse(person, out[selfie.outputNames[0] as string]?.data as Float32Array, person, 0);
+      const mask = new Float32Array(SIZE * SIZE);
+      combinePersonAndClasses(person, kept, dropped, mask);
+      return mask;
+    };
+
+    it('keeps the samoyed with person and dog (IoU >= 0.85), replaces it with the person alone', async () => {
+      const photo = readPng('samoyed.png');
+      const truth = readPng('samoyed-mask.png');
+      const both = await keptBy(photo, [PERSON, DOG]);
+      const personOnly = await keptBy(photo, [PERSON]);
+      let inBoth = 0;
+      let inEither = 0;
+      let dogPixels = 0;
+      let dogKeptAlone = 0;
+      for (let y = 0; y < SIZE; y++) {
+        for (let x = 0; x < SIZE; x++) {
+          const t = truthAt(truth, x, y);
+          if (t === 128) continue;
+          const kept = (both[y * SIZE + x] as number) >= 0.5;
+          if (kept && t === 255) inBoth++;
+          if (kept || t === 255) inEither++;
+          if (t === 255) {
+            dogPixels++;
+            if ((personOnly[y * SIZE + x] as number) >= 0.5) dogKeptAlone++;
+          }
+        }
+      }
+      const iou = inBoth / inEither;
+      console.log(
+        `[deeplab+selfie] samoyed kept IoU ${iou.toFixed(3)}; with the person alone ${((100 * dogKeptAlone) / dogPixels).toFixed(1)}% of the dog kept`,
+      );
+      expect(iou).toBeGreaterThanOrEqual(0.85);
+      // The selfie model alone takes the dog for a person on its own photo: DeepLab's dog vetoes it.
+      expect(dogKeptAlone / dogPixels).toBeLessThan(0.1);
+    }, 60_000);
+  });
 });

@@ -9,22 +9,9 @@ import {
 } from '../../src/worker/fused-segmenter';
 import { MaskCleanup } from '../../src/worker/mask-cleanup';
 import type { SegmentationEngine } from '../../src/worker/segmenter';
+import { installImageData } from './node-image-data';
 
-// Node has no ImageData: the engine only needs its shape.
-beforeAll(() => {
-  if (typeof globalThis.ImageData === 'undefined') {
-    class NodeImageData {
-      readonly data: Uint8ClampedArray;
-      constructor(
-        readonly width: number,
-        readonly height: number,
-      ) {
-        this.data = new Uint8ClampedArray(width * height * 4);
-      }
-    }
-    Object.assign(globalThis, { ImageData: NodeImageData });
-  }
-});
+beforeAll(installImageData);
 
 const GEOMETRY = { width: 256, height: 256, companion: { width: 256, height: 144 } };
 

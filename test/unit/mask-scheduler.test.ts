@@ -89,10 +89,21 @@ describe('MaskScheduler duty control', () => {
     expect(s.duty).toBeCloseTo(lowered, 5);
   });
 
-  it('never lowers a slow engine below the floor: at 100 ms per inference the floor is the full duty', () => {
+  it('an engine too slow for 0.3 fresh masks per frame gets less duty the slower it is', () => {
+    // 60 ms: 0.3 masks per frame need a duty of 0.54, under the full 0.6: that is the floor.
     const s = new MaskScheduler(interval);
-    feed(s, 200, 45, 100);
-    expect(s.duty).toBeCloseTo(0.6, 5);
+    feed(s, 200, 45, 60);
+    expect(s.duty).toBeCloseTo(0.54, 3);
+    // 100 ms would need 0.9: the floor is 0.6² / 0.9 = 0.4; 200 ms (1.8) or 700 ms: half the
+    // full duty, 0.3.
+    const slow = new MaskScheduler(interval);
+    feed(slow, 200, 45, 100);
+    expect(slow.duty).toBeCloseTo(0.4, 3);
+    for (const ms of [200, 700]) {
+      const slower = new MaskScheduler(interval);
+      feed(slower, 200, 45, ms);
+      expect(slower.duty).toBeCloseTo(0.3, 3);
+    }
   });
 
   it('an outside cap (another engine loading) wins over the controller', () => {

@@ -344,9 +344,24 @@ describe('the deeplabv3 preset', () => {
       height: 257,
       foreground: [PASCAL_VOC_LABELS.indexOf('person'), PASCAL_VOC_LABELS.indexOf('dog')],
       onnx: { layout: 'nhwc', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], output: 'categories' },
+      fusion: {
+        companion: {
+          file: 'selfie_segmentation_landscape.onnx',
+          width: 256,
+          height: 144,
+          onnx: { layout: 'nhwc', mean: [0, 0, 0], std: [1, 1, 1], output: 'probability' },
+        },
+        rule: { kind: 'person-class', personClass: 15, backgroundClass: 0 },
+      },
     });
     expect(model.foreground).toEqual([15, 12]);
     expect(PASCAL_VOC_LABELS).toHaveLength(21);
+  });
+
+  it('without the person, DeepLabV3 alone', () => {
+    const model = levelModelOf({ preset: 'deeplabv3', foreground: ['dog', 'cat'] });
+    expect(model.fusion).toBeUndefined();
+    expect(model.foreground).toEqual([12, 8]);
   });
 
   it('is accepted by create and update alike', () => {
