@@ -46,6 +46,46 @@ export type FusionRule =
   | { kind: 'still-average' }
   | { kind: 'person-class'; personClass: number; backgroundClass: number };
 
+/**
+ * How a level shares the machine between compositing and inference (LevelConfig.scheduling).
+ * The segmenter is busy at most `maxDuty` of the time; while compositing overruns its budget the
+ * duty steps down, never below what keeps `minMaskShare` fresh masks per camera frame; a held frame
+ * waits for its own mask what compositing leaves of the budget, or with `waitsWholeInterval` up to
+ * a whole frame interval (the output may then fall behind the camera's rate: the processor's frame
+ * buffer drops the oldest).
+ */
+export interface SchedulingSettings {
+  maxDuty: number;
+  minMaskShare: number;
+  waitsWholeInterval: boolean;
+}
+
+/**
+ * Frame rate first: adaptive quality calls a level overloaded under 0.25 fresh masks per frame,
+ * so the 0.3 floor alone never triggers a step down.
+ */
+export const FRAMES_FIRST: SchedulingSettings = {
+  maxDuty: 0.6,
+  minMaskShare: 0.3,
+  waitsWholeInterval: false,
+};
+
+/**
+ * Masks first: the segmenter takes every frame it can, a frame waits up to a whole interval for
+ * its own mask. On this project's 2-core machine it was better on every measure, speed included:
+ * inference and compositing take turns instead of competing for the cores. The eval's moving
+ * clips with the landscape model: fresh masks for 91% of the frames against 54%, IoU 0.68 against
+ * 0.66, segment p50 12 ms against 20, compose p50 10 ms against 17, 29.2 fps of 29.2 against 28.6
+ * of 28.7; with the fused models 71% against 48%, IoU 0.78 against 0.73–0.74 (docs/quality.md,
+ * fifth round). Frames first stays for `fast`: on a machine with cores to spare it keeps the
+ * segmenter idle 40% of the time or more, less CPU for the same frame rate.
+ */
+const MASKS_FIRST: SchedulingSettings = {
+  maxDuty: 1,
+  minMaskShare: 0.7,
+  waitsWholeInterval: true,
+};
+
 export interface LevelConfig {
   model: LevelModel;
   /**
@@ -56,6 +96,8 @@ export interface LevelConfig {
   mask: MaskSettings;
   /** smoothstep range on the final mask. */
   edge: [number, number];
+  /** How it shares the machine between compositing and inference (src/worker/mask-scheduler.ts). */
+  scheduling: SchedulingSettings;
 }
 
 const LANDSCAPE: LevelModel = {
@@ -69,7 +111,6 @@ const LANDSCAPE: LevelModel = {
   cleanShapes: true,
 };
 
-/** MediaPipe's general selfie model (256x256), converted from TFLite at install time (tools/tflite-to-onnx). */
 /** How the selfie models' ONNX twins are fed: pixel / 255, one probability channel out. */
 export const SELFIE_FEED: CompanionFeed = {
   layout: 'nhwc',
@@ -86,6 +127,7 @@ export const LANDSCAPE_COMPANION = {
   onnx: SELFIE_FEED,
 };
 
+/** MediaPipe's general selfie model (256x256), converted from TFLite at install time (tools/tflite-to-onnx). */
 const GENERAL: LevelModel = {
   engine: 'onnxruntime',
   file: 'selfie_segmentation.onnx',
@@ -105,7 +147,7 @@ const FUSED: LevelModel = {
 
 export const LEVELS: Record<Quality, LevelConfig> = {
   // Raw model output on the whole frame, bilinear upsampling and a smoothstep edge: the least
-  // work per frame. Edges: the mask's soft ring reached past the person and drew a halo of the
+  // work per frame, and frames first (the segmenter idle 40% of the time or more). Edges: the mask's soft ring reached past the person and drew a halo of the
   // room (the eval's shapes clip: 0.86 of the 6-px band green at 0.2–0.55, 0.92 at 0.35–0.65,
   // moving IoU unchanged; docs/quality.md).
   fast: {
@@ -113,27 +155,32 @@ export const LEVELS: Record<Quality, LevelConfig> = {
     crop: false,
     mask: { temporalKeep: 0, snap: [0, 1], scale: 1 },
     edge: [0.4, 0.7],
+    scheduling: FRAMES_FIRST,
   },
-  // The same model with temporal smoothing against flicker, held back wherever the picture moved
-  // (shaders/mask-temporal.frag.glsl). A crop around the person bought nothing measurable with
-  // this model on the eval's clips (IoU 0.63–0.65 with, 0.64 without) and cost compositing at
-  // 720p (a finer frame-wide mask), so it sees the whole frame.
+  // The same model, each frame waiting for its own mask (masks first), with temporal smoothing
+  // against flicker held back wherever the picture moved (shaders/mask-temporal.frag.glsl). A crop
+  // around the person bought nothing measurable with this model on the eval's clips (IoU
+  // 0.63–0.65 with, 0.64 without) and cost compositing at 720p (a finer frame-wide mask), so it
+  // sees the whole frame. The fused models here, frames first, lost their masks to the duty
+  // controller on this machine (IoU 0.60–0.74 over three runs; docs/quality.md, fifth round).
   balanced: {
     model: LANDSCAPE,
     crop: false,
     mask: { temporalKeep: 0.6, snap: [0.15, 0.85], scale: 1 },
     edge: [0.45, 0.8],
+    scheduling: MASKS_FIRST,
   },
   // The larger general model (256x256, onnxruntime-web) on a square crop around the person: it
   // squashed a 16:9 frame into its square (moving IoU 0.57); on the crop, 0.61-0.71. It trailed
   // the landscape model on still portraits (0.69 against 0.73: a dancer's fringed dress, a wall
   // patch on the astronaut fixture), so while the picture is still the landscape model sees the
   // crop too, letterboxed, and the two are averaged (src/worker/fused-segmenter.ts; offline on
-  // the eval's portraits 0.76 against 0.71 and 0.73; docs/quality.md, fourth round).
+  // the eval's portraits 0.76 against 0.71 and 0.73; docs/quality.md, fourth round). Masks first.
   accurate: {
     model: FUSED,
     crop: true,
     mask: { temporalKeep: 0.7, snap: [0.15, 0.85], scale: 1 },
     edge: [0.45, 0.8],
+    scheduling: MASKS_FIRST,
   },
 };

@@ -11,11 +11,28 @@
  * the time and in 20 ms at 8%. So while compositing overruns its budget the duty steps down,
  * never below what keeps a fresh mask every few frames, and steps back up once there is room.
  */
+import { FRAMES_FIRST, type SchedulingSettings } from '../levels';
+
+/** Output rate judged over this window… */
+const RATE_WINDOW_MS = 1500;
+/** …under this share of the camera's rate… */
+const YIELD_BELOW_SHARE = 0.75;
+/** …and a level that waits for its masks stops waiting this long before it tries again. */
+const YIELD_MS = 10_000;
+
 export class MaskScheduler {
   private composeEma = 0;
   private inferenceEma = 0;
   private lastRequestAt = Number.NEGATIVE_INFINITY;
   private dutyNow: number;
+  /** The drawn level's settings, and the ones in force (frames first while masks first yields). */
+  private level = FRAMES_FIRST;
+  private settings = FRAMES_FIRST;
+  /** When the settings in force took over (performance.now()). */
+  private settingsSince = Number.NEGATIVE_INFINITY;
+  /** When the frames of the last RATE_WINDOW_MS came in and were drawn. */
+  private readonly cameraAt: number[] = [];
+  private readonly drawnAt: number[] = [];
 
   /**
    * An upper bound on the duty set from outside, whatever the controller says: the pipeline lowers
@@ -26,22 +43,34 @@ export class MaskScheduler {
   /**
    * @param frameIntervalMs the source's frame interval (1000 / frame rate); 0 when unknown
    * @param headroom share of the interval the pipeline may use (the rest is the browser's)
-   * @param maxDuty the largest share of the time the segmenter may be busy
-   * @param minMaskShare fresh masks per source frame the duty never goes below (adaptive quality
-   *   calls a level overloaded under 0.25, so the controller alone never triggers a step down)
    */
   constructor(
     private readonly frameIntervalMs: number,
     private readonly headroom = 0.85,
-    private readonly maxDuty = 0.6,
-    private readonly minMaskShare = 0.3,
   ) {
-    this.dutyNow = maxDuty;
+    this.dutyNow = this.settings.maxDuty;
   }
 
-  /** The share of the time the segmenter may be busy now. */
+  /** The drawn level's settings (LevelConfig.scheduling); a change takes effect at once. */
+  set scheduling(next: SchedulingSettings) {
+    if (next === this.level) return;
+    this.level = next;
+    this.settings = next;
+    this.settingsSince = Number.NEGATIVE_INFINITY;
+    // As at a start: the controller steps down from there if compositing overruns.
+    this.dutyNow = next.maxDuty;
+  }
+
+  /**
+   * The share of the time the segmenter may be busy now. The floor holds at every moment, at
+   * today's inference cost: a fused level answers a still picture from its last mask in 0.1 ms,
+   * its cost average fell and the floor with it, and a compositing overrun then (a level starting
+   * beside the camera's first frames) took the duty down to 0.05; once the picture moved, a mask
+   * came every 400 ms and took seconds to recover (the eval's moving clips at `balanced`: IoU 0.24
+   * over the first sixth where `fast` scored 0.46).
+   */
   get duty(): number {
-    return Math.min(this.dutyNow, this.dutyCap);
+    return Math.min(Math.max(this.dutyNow, this.dutyFloor()), this.dutyCap);
   }
 
   /** Whether an idle segmenter may take a new frame now (ms, performance.now()). */
@@ -57,21 +86,60 @@ export class MaskScheduler {
     return this.frameIntervalMs * this.headroom;
   }
 
-  /** How long a held frame may wait for its own mask before it goes out with the newest one. */
+  /**
+   * How long a held frame may wait for its own mask before it goes out with the newest one: what
+   * compositing leaves of the budget, or with masks first a whole frame interval (the output may
+   * then fall behind the camera's rate: the processor's frame buffer drops the oldest).
+   */
   waitLimitMs(): number {
     if (!(this.frameIntervalMs > 0)) return 1000;
+    if (this.settings.waitsWholeInterval) return this.frameIntervalMs;
     return Math.max(1, this.budgetMs - this.composeEma);
   }
 
-  recordCompose(ms: number): void {
+  /** A frame was drawn, its compositing `ms` long, at `now` (performance.now()). */
+  recordCompose(ms: number, now = performance.now()): void {
     this.composeEma = ema(this.composeEma, ms);
     if (!(this.frameIntervalMs > 0)) return;
+    this.watchOutputRate(now);
+    const { maxDuty } = this.settings;
     // Down fast (halves in about 14 frames) so an overrun costs few frames; up slowly (doubles
     // in about 70) so the duty does not swing between the two every second.
     if (this.composeEma > this.budgetMs) {
       this.dutyNow = Math.max(this.dutyFloor(), this.dutyNow * 0.95);
     } else if (this.composeEma < 0.7 * this.budgetMs) {
-      this.dutyNow = Math.min(this.maxDuty, this.dutyNow * 1.01);
+      this.dutyNow = Math.min(maxDuty, this.dutyNow * 1.01);
+    }
+  }
+
+  /**
+   * Waiting for masks must not cost the output its rate for long: where compositing and inference
+   * together take more than a frame interval (720p blur at `accurate` on this project's 2-core
+   * software-GL machine: 18 fps of 29), the level yields to frames first for YIELD_MS, then tries
+   * again.
+   */
+  /** A camera frame came in at `now` (performance.now()): the rate the output is judged against. */
+  recordFrameIn(now = performance.now()): void {
+    this.cameraAt.push(now);
+    trim(this.cameraAt, now);
+  }
+
+  private watchOutputRate(now: number): void {
+    this.drawnAt.push(now);
+    trim(this.drawnAt, now);
+    if (this.settings.waitsWholeInterval) {
+      // Judged over a full window only: one slow frame is not a trend.
+      if (now - this.settingsSince < RATE_WINDOW_MS) return;
+      const camera = this.cameraAt.length;
+      if (camera >= 4 && this.drawnAt.length < YIELD_BELOW_SHARE * camera) {
+        this.settings = FRAMES_FIRST;
+        this.settingsSince = now;
+        this.dutyNow = Math.min(this.dutyNow, FRAMES_FIRST.maxDuty);
+      }
+    } else if (this.settings !== this.level && now - this.settingsSince >= YIELD_MS) {
+      this.settings = this.level;
+      this.settingsSince = now;
+      this.dutyNow = this.level.maxDuty;
     }
   }
 
@@ -85,16 +153,21 @@ export class MaskScheduler {
    * floor.
    */
   private dutyFloor(): number {
-    const needed = (this.minMaskShare * this.inferenceEma) / this.frameIntervalMs;
-    if (needed > this.maxDuty) {
-      return Math.max(this.maxDuty / 2, (this.maxDuty * this.maxDuty) / needed);
-    }
+    const { maxDuty, minMaskShare } = this.settings;
+    if (!(this.frameIntervalMs > 0)) return 0.05;
+    const needed = (minMaskShare * this.inferenceEma) / this.frameIntervalMs;
+    if (needed > maxDuty) return Math.max(maxDuty / 2, (maxDuty * maxDuty) / needed);
     return Math.max(0.05, needed);
   }
 
   recordInference(ms: number): void {
     this.inferenceEma = ema(this.inferenceEma, ms);
   }
+}
+
+/** Drops the times older than the rate window. */
+function trim(times: number[], now: number): void {
+  while (times.length > 0 && now - (times[0] as number) > RATE_WINDOW_MS) times.shift();
 }
 
 function ema(previous: number, sample: number, a = 0.2): number {

@@ -12,7 +12,7 @@
  */
 import { VirtualBackgroundError } from '../errors';
 import { canUploadPlanes } from '../gl/frame-input-stage';
-import type { LevelModel } from '../levels';
+import { LEVELS, type LevelModel } from '../levels';
 import type { BackgroundPayload, WorkerSettings } from '../protocol';
 import type { ProcessorStats, Quality } from '../types';
 import { AdaptiveQuality, type QualityChange } from './adaptive-quality';
@@ -201,6 +201,7 @@ export class FramePipeline implements HeldFrameContext {
     if (this.contextLost)
       throw new VirtualBackgroundError('gl-error', 'the WebGL context was lost');
     this.counters.frameIn(frame.timestamp, receivedAt);
+    this.scheduler.recordFrameIn();
     this.latestTimestamp = frame.timestamp;
     const kind = this.compositor.backgroundKind;
     if (kind === 'none' && !this.compositor.canvasSink) {
@@ -224,6 +225,7 @@ export class FramePipeline implements HeldFrameContext {
     // compile and warm-up otherwise compete with compositing on a 2-core machine and frames
     // stall.
     this.scheduler.dutyCap = levels.switching ? 0.25 : 1;
+    this.scheduler.scheduling = LEVELS[levels.drawnQuality()].scheduling;
     const request = requestOwnMask(
       levels,
       this.scheduler,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FRAMES_FIRST, LEVELS } from '../../src/levels';
 import { MaskScheduler } from '../../src/worker/mask-scheduler';
 
 function feed(s: MaskScheduler, frames: number, composeMs: number, inferenceMs: number): void {
@@ -118,6 +119,53 @@ describe('MaskScheduler duty control', () => {
   it('leaves the duty alone when the frame rate is unknown', () => {
     const s = new MaskScheduler(0);
     feed(s, 100, 200, 25);
+    expect(s.duty).toBeCloseTo(0.6, 5);
+  });
+});
+
+describe('MaskScheduler levels: frames first or masks first', () => {
+  const interval = 1000 / 30;
+  const masksFirst = LEVELS.accurate.scheduling;
+
+  it('masks first: the segmenter takes every frame it can, a frame waits a whole interval', () => {
+    const s = new MaskScheduler(interval);
+    s.scheduling = masksFirst;
+    feed(s, 30, 20, 25);
+    expect(s.duty).toBe(1);
+    s.recordRequest(1000);
+    expect(s.mayRequest(1026)).toBe(true);
+    expect(s.waitLimitMs()).toBeCloseTo(interval, 5);
+    // Frames first, the same machine: 60% busy at most, the budget's remainder to wait.
+    const f = new MaskScheduler(interval);
+    f.scheduling = FRAMES_FIRST;
+    feed(f, 30, 20, 25);
+    expect(f.duty).toBeCloseTo(0.6, 5);
+    expect(f.waitLimitMs()).toBeCloseTo(interval * 0.85 - 20, 0);
+  });
+
+  it('masks first keeps fresh masks for 0.7 of the frames while compositing overruns', () => {
+    const s = new MaskScheduler(interval);
+    s.scheduling = masksFirst;
+    feed(s, 200, 45, 20);
+    expect(s.duty).toBeCloseTo((0.7 * 20) / interval, 3);
+  });
+
+  it('holds the floor at every moment: answers from a reused mask do not leave the duty at 0.05 once inference costs again', () => {
+    const s = new MaskScheduler(interval);
+    // A still picture answered from the last mask in 0.1 ms while compositing overruns.
+    feed(s, 200, 45, 0.1);
+    expect(s.duty).toBeLessThan(0.06);
+    // The picture moves: a real inference again. The floor for 0.3 masks per frame at once.
+    for (let i = 0; i < 10; i++) s.recordInference(25);
+    expect(s.duty).toBeGreaterThan(0.2);
+  });
+
+  it('a level switch applies the new settings at once, the duty inside the new bounds', () => {
+    const s = new MaskScheduler(interval);
+    s.scheduling = masksFirst;
+    feed(s, 30, 10, 10);
+    expect(s.duty).toBe(1);
+    s.scheduling = FRAMES_FIRST;
     expect(s.duty).toBeCloseTo(0.6, 5);
   });
 });
