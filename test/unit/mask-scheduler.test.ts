@@ -169,3 +169,49 @@ describe('MaskScheduler levels: frames first or masks first', () => {
     expect(s.duty).toBeCloseTo(0.6, 5);
   });
 });
+
+describe('MaskScheduler: waiting for masks yields when it costs the frame rate', () => {
+  const interval = 1000 / 30;
+
+  /** `seconds` of camera frames every interval, a frame drawn every `drawEvery` of them. */
+  function run(s: MaskScheduler, from: number, seconds: number, drawEvery: number): number {
+    const frames = Math.round((seconds * 1000) / interval);
+    let now = from;
+    for (let i = 0; i < frames; i++) {
+      now = from + i * interval;
+      s.recordFrameIn(now);
+      s.recordInference(15);
+      if (i % drawEvery === 0) s.recordCompose(10, now);
+    }
+    return now;
+  }
+
+  it('keeps waiting while the output keeps the rate, yields under 0.75 of it, tries again after 10 s', () => {
+    const s = new MaskScheduler(interval);
+    s.scheduling = LEVELS.accurate.scheduling;
+    let now = run(s, 0, 3, 1);
+    expect(s.waitLimitMs()).toBeCloseTo(interval, 5);
+    // Every other frame drawn: half the camera's rate.
+    now = run(s, now + interval, 2, 2);
+    expect(s.waitLimitMs()).toBeLessThan(interval * 0.85);
+    expect(s.duty).toBeLessThanOrEqual(0.6);
+    // Still yielding 5 s later, whatever the rate; waiting again after 10 s.
+    now = run(s, now + interval, 5, 1);
+    expect(s.waitLimitMs()).toBeLessThan(interval * 0.85);
+    run(s, now + interval, 6, 1);
+    expect(s.waitLimitMs()).toBeCloseTo(interval, 5);
+  });
+
+  it('a frame dropped now and then (0.9 of the rate) is not a reason to yield', () => {
+    const s = new MaskScheduler(interval);
+    s.scheduling = LEVELS.accurate.scheduling;
+    const frames = 300;
+    for (let i = 0; i < frames; i++) {
+      const now = i * interval;
+      s.recordFrameIn(now);
+      s.recordInference(15);
+      if (i % 10 !== 9) s.recordCompose(10, now);
+    }
+    expect(s.waitLimitMs()).toBeCloseTo(interval, 5);
+  });
+});
