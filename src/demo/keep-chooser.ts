@@ -109,7 +109,9 @@ export class KeepChooser extends LitElement {
     const state = this.loading
       ? 'Loading the multi-class model… the current one serves meanwhile.'
       : multi
-        ? 'Multi-class model (DeepLabV3): coarser edges than the person models, about 200 ms a mask here.'
+        ? this.kept.includes('person')
+          ? 'Multi-class model (DeepLabV3) beside the person model: your outline stays the person model’s, other subjects’ edges are coarser; a fresh mask every half second or so here.'
+          : 'Multi-class model (DeepLabV3): coarser edges than the person models; a fresh mask every half second or so here.'
         : '';
     return html`
       <h2>Keep in picture</h2>

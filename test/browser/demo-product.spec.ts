@@ -324,7 +324,10 @@ test('keep in picture: a dog switches to the multi-class model and back, the per
   await expect(page.getByTestId('keep-state')).toHaveText(/Loading the multi-class model/, {
     timeout: 5_000,
   });
-  await expect.poll(model, { timeout: 60_000 }).toBe('deeplabv3_257.onnx');
+  // The person kept: DeepLab with the landscape selfie model beside it (class-fusion.ts).
+  await expect
+    .poll(model, { timeout: 60_000 })
+    .toBe('deeplabv3_257.onnx + selfie_segmentation_landscape.onnx');
   await expect(page.getByTestId('keep-state')).toHaveText(/DeepLabV3/);
   // The astronaut is a person to DeepLab too: her face kept, the wall replaced.
   await backgroundUntil(
