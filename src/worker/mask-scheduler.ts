@@ -146,17 +146,17 @@ export class MaskScheduler {
   /**
    * The duty that still gives minMaskShare fresh masks per source frame at today's inference cost.
    * An engine too slow for that share even at the full duty gets less the slower it is
-   * (maxDuty² / needed, continuous at the full duty), down to half the full duty: DeepLabV3 here
-   * (85 ms a mask alone, 150–700 ms beside compositing) held at the full duty kept its masks a
-   * little fresher and took the CPU compositing needed (the bench's blur row: 20 fps of 30; 25 with
-   * this floor). The lower bound stops a loop: inference slowed by contention would lower its own
-   * floor.
+   * (maxDuty² / needed, continuous at the full duty), down to a third of the full duty: DeepLabV3
+   * here (85 ms a mask alone, 150–700 ms beside compositing) held at the full duty kept its masks a
+   * little fresher and took the CPU compositing needed (the bench's blur row: 20 fps of 30; 24–28
+   * at half the full duty, 26–27 at a third). The lower bound stops a loop: inference slowed by
+   * contention would lower its own floor.
    */
   private dutyFloor(): number {
     const { maxDuty, minMaskShare } = this.settings;
     if (!(this.frameIntervalMs > 0)) return 0.05;
     const needed = (minMaskShare * this.inferenceEma) / this.frameIntervalMs;
-    if (needed > maxDuty) return Math.max(maxDuty / 2, (maxDuty * maxDuty) / needed);
+    if (needed > maxDuty) return Math.max(maxDuty / 3, (maxDuty * maxDuty) / needed);
     return Math.max(0.05, needed);
   }
 

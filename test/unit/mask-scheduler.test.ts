@@ -95,15 +95,15 @@ describe('MaskScheduler duty control', () => {
     const s = new MaskScheduler(interval);
     feed(s, 200, 45, 60);
     expect(s.duty).toBeCloseTo(0.54, 3);
-    // 100 ms would need 0.9: the floor is 0.6² / 0.9 = 0.4; 200 ms (1.8) or 700 ms: half the
-    // full duty, 0.3.
+    // 100 ms would need 0.9: the floor is 0.6² / 0.9 = 0.4; 200 ms (1.8): 0.2; 700 ms: a third
+    // of the full duty, 0.2, not less.
     const slow = new MaskScheduler(interval);
     feed(slow, 200, 45, 100);
     expect(slow.duty).toBeCloseTo(0.4, 3);
     for (const ms of [200, 700]) {
       const slower = new MaskScheduler(interval);
       feed(slower, 200, 45, ms);
-      expect(slower.duty).toBeCloseTo(0.3, 3);
+      expect(slower.duty).toBeCloseTo(0.2, 3);
     }
   });
 
