@@ -77,8 +77,10 @@ export const FRAMES_FIRST: SchedulingSettings = {
  * clips with the landscape model: fresh masks for 91% of the frames against 54%, IoU 0.68 against
  * 0.66, segment p50 12 ms against 20, compose p50 10 ms against 17, 29.2 fps of 29.2 against 28.6
  * of 28.7; with the fused models 71% against 48%, IoU 0.78 against 0.73–0.74 (docs/quality.md,
- * fifth round). Frames first stays for `fast`: on a machine with cores to spare it keeps the
- * segmenter idle 40% of the time or more, less CPU for the same frame rate.
+ * fifth round). Where it costs the output its rate (1280x720 in software GL) the scheduler yields
+ * to frames first for a while (src/worker/mask-scheduler.ts). Frames first stays for `fast`: on a
+ * machine with cores to spare it keeps the segmenter idle 40% of the time or more, less CPU for the
+ * same frame rate.
  */
 const MASKS_FIRST: SchedulingSettings = {
   maxDuty: 1,
@@ -147,9 +149,10 @@ const FUSED: LevelModel = {
 
 export const LEVELS: Record<Quality, LevelConfig> = {
   // Raw model output on the whole frame, bilinear upsampling and a smoothstep edge: the least
-  // work per frame, and frames first (the segmenter idle 40% of the time or more). Edges: the mask's soft ring reached past the person and drew a halo of the
-  // room (the eval's shapes clip: 0.86 of the 6-px band green at 0.2–0.55, 0.92 at 0.35–0.65,
-  // moving IoU unchanged; docs/quality.md).
+  // work per frame, and frames first (the segmenter idle 40% of the time or more). Edges: the
+  // mask's soft ring reached past the person and drew a halo of the room (the eval's shapes clip:
+  // 0.86 of the 6-px band green at 0.2–0.55, 0.92 at 0.35–0.65, moving IoU unchanged;
+  // docs/quality.md).
   fast: {
     model: LANDSCAPE,
     crop: false,

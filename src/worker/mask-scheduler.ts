@@ -1,15 +1,20 @@
 /**
  * Per-frame timing decisions between compositing (this thread) and segmentation (the segmenter
  * worker, in parallel). Each frame is held for its own mask while the next one comes in
- * (FramePipeline.process); how long it may wait then is what is left of the frame budget after
- * compositing, so waiting never costs frame rate: a mask that is later than that goes to the next
- * frame, and this one takes the newest mask there is.
+ * (FramePipeline.process); how long it may wait then, and how much of the time the segmenter may
+ * be busy (its duty), are the drawn level's (LevelConfig.scheduling in src/levels.ts).
  *
- * The segmenter's share of the time (its duty) is the other lever. On a machine with few cores
- * inference competes with compositing (and with a software renderer) for the same CPU: on this
- * project's 2-core machine the accurate level composited in 48 ms p50 with the engine busy 60% of
- * the time and in 20 ms at 8%. So while compositing overruns its budget the duty steps down,
- * never below what keeps a fresh mask every few frames, and steps back up once there is room.
+ * Frames first (`fast`): a held frame waits what is left of the frame budget after compositing, so
+ * waiting never costs frame rate (a later mask goes to the next frame); the segmenter is busy at
+ * most 60% of the time. On a machine with few cores inference competes with compositing (and with
+ * a software renderer) for the same CPU: on this project's 2-core machine the accurate level
+ * composited in 48 ms p50 with the engine busy 60% of the time and in 20 ms at 8%. So while
+ * compositing overruns its budget the duty steps down, never below what keeps a fresh mask every
+ * few frames, and steps back up once there is room.
+ *
+ * Masks first (`balanced`, `accurate`): the segmenter takes every frame it can and a held frame
+ * waits up to a whole interval, so inference and compositing take turns; where that costs the
+ * output its rate, the level yields to frames first for a while (watchOutputRate).
  */
 import { FRAMES_FIRST, type SchedulingSettings } from '../levels';
 
@@ -112,18 +117,18 @@ export class MaskScheduler {
     }
   }
 
-  /**
-   * Waiting for masks must not cost the output its rate for long: where compositing and inference
-   * together take more than a frame interval (720p blur at `accurate` on this project's 2-core
-   * software-GL machine: 18 fps of 29), the level yields to frames first for YIELD_MS, then tries
-   * again.
-   */
   /** A camera frame came in at `now` (performance.now()): the rate the output is judged against. */
   recordFrameIn(now = performance.now()): void {
     this.cameraAt.push(now);
     trim(this.cameraAt, now);
   }
 
+  /**
+   * Waiting for masks must not cost the output its rate for long: where compositing and inference
+   * together take more than a frame interval (720p blur at `accurate` on this project's 2-core
+   * software-GL machine: 18 fps of 29), the level yields to frames first for YIELD_MS, then tries
+   * again.
+   */
   private watchOutputRate(now: number): void {
     this.drawnAt.push(now);
     trim(this.drawnAt, now);
