@@ -282,9 +282,10 @@ async function openOnnxModel(
       void reduction?.session.release();
     },
   };
-  // First run: kernel selection, buffer allocation, shader compiles on WebGPU. Pay it here.
+  // First run: kernel selection, buffer allocation, shader compiles on WebGPU. Pay it here; an
+  // output of the wrong size or type is found here too, as a load failure.
   try {
-    await model.run(new ImageData(w, h), []);
+    await model.run(new ImageData(w, h), [new Float32Array(size)]);
   } catch (cause) {
     model.dispose();
     throw new VirtualBackgroundError(
