@@ -194,14 +194,6 @@ async function openOnnxModel(
         `${spec.modelName}: output shape [${shape.join(',')}] is not ${spec.layout} classes at ${w}x${h}`,
       );
     }
-    for (const c of groupsFor(channels).flat()) {
-      if (c >= channels) {
-        throw new VirtualBackgroundError(
-          'segmentation-failed',
-          `${spec.modelName}: foreground class ${c} but the output has ${channels} classes`,
-        );
-      }
-    }
     return channels;
   };
 
@@ -209,9 +201,19 @@ async function openOnnxModel(
     const classes = classesOf(tensor);
     let current = reduction;
     if (current?.classes !== classes) {
-      await current?.session.release();
+      // The groups once per class count, checked against it (not on every frame), before the old
+      // reduction is let go.
       const groups = groupsFor(classes);
+      for (const c of groups.flat()) {
+        if (c >= classes) {
+          throw new VirtualBackgroundError(
+            'segmentation-failed',
+            `${spec.modelName}: foreground class ${c} but the output has ${classes} classes`,
+          );
+        }
+      }
       const nonEmpty = groups.filter((g) => g.length > 0);
+      await current?.session.release();
       current = {
         classes,
         groups,
