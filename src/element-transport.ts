@@ -15,6 +15,8 @@ export interface ElementTransport {
   readonly output: MediaStreamTrack;
   /** Starts feeding frames to `worker` once it is ready. */
   attach(worker: Worker): void;
+  /** Plays another camera track into the same output (the worker follows a change of size). */
+  setInput(track: MediaStreamTrack): Promise<void>;
   dispose(): void;
 }
 
@@ -77,6 +79,23 @@ export async function createElementTransport(
   return {
     canvas,
     output,
+    async setInput(next: MediaStreamTrack): Promise<void> {
+      video.srcObject = new MediaStream([next]);
+      try {
+        await video.play();
+      } catch (cause) {
+        throw new VirtualBackgroundError(
+          'invalid-track',
+          `the camera track cannot be played: ${String(cause)}`,
+          { cause },
+        );
+      }
+      // A new source may have stopped the callbacks of the old one.
+      if (!disposed && worker) {
+        video.cancelVideoFrameCallback(callback);
+        callback = video.requestVideoFrameCallback(onFrame);
+      }
+    },
     attach(w: Worker): void {
       worker = w;
       w.addEventListener('message', onWorkerMessage);

@@ -6,6 +6,7 @@ import {
   elementTransportSupported,
 } from './element-transport';
 import { deserializeError, VirtualBackgroundError } from './errors';
+import { FailureWindow } from './failure-policy';
 import {
   levelModelOf,
   type ResolvedOptions,
@@ -14,14 +15,23 @@ import {
 } from './options';
 import {
   emptyStats,
+  type FromOutputWorker,
   type FromWorker,
+  type ToOutputWorker,
   type ToWorker,
   transferablesOf,
+  type WorkerFault,
   type WorkerIo,
 } from './protocol';
 import type { ProcessorStats, VirtualBackground, VirtualBackgroundOptions } from './types';
 
 export type ProcessorState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** Testing only (simulateFault): the pipeline worker killed, or a fault inside it (WorkerFault). */
+export type SimulatedFault = 'pipeline-crash' | WorkerFault;
+
+/** Why the output ended without stop() being called ('ended' event). */
+export type EndReason = 'input-ended' | 'failed';
 
 /**
  * A worker that has not said ready by then is stuck. Longer than a model load may take
@@ -30,20 +40,42 @@ export type ProcessorState = 'idle' | 'starting' | 'running' | 'stopping' | 'sto
  */
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 3_000;
+/**
+ * The pipeline worker says it is alive every second from a timer of its own; this long without a
+ * word from it means it is gone (a crashed or killed worker fires no event). Its longest legitimate
+ * silences are synchronous shader compiles, a few hundred ms on software GL. Meanwhile the output
+ * worker repeats the last frame, so the output does not stop while this waits.
+ */
+const WORKER_SILENCE_MS = 4_000;
+/** Pipeline restarts allowed within RESTART_WINDOW_MS; one more ends the output with 'pipeline-failed'. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
 
 /**
- * Main-thread half of the pipeline (Chrome path): owns the MediaStreamTrackProcessor, the
- * MediaStreamTrackGenerator (the output track), the worker and the main-thread side of the
- * current background. Per frame it does nothing: frames flow through transferred streams.
+ * Main-thread half of the pipeline (Chrome path): owns the MediaStreamTrackProcessor of the
+ * camera, the MediaStreamTrackGenerator (the output track) and the two workers: the pipeline
+ * worker, and the output worker that holds the output track's writable, so a pipeline worker that
+ * dies is replaced under the same output track. Per frame it does nothing: frames flow through
+ * transferred streams and a port between the workers.
+ *
+ * Events: 'stats'; 'error' (an ErrorEvent with a VirtualBackgroundError); 'qualitychange';
+ * 'updated'; 'statechange'; 'recovered' (the pipeline was restarted after its worker died or
+ * failed, detail { reason, restarts }); 'ended' (the output ended without stop(): the camera track
+ * ended, or the pipeline failed for good; detail { reason }).
  */
 export class VirtualBackgroundProcessor extends EventTarget implements VirtualBackground {
   private options: ResolvedOptions;
   private state: ProcessorState = 'idle';
   private worker: Worker | null = null;
+  /** streams transport: writes the output track, outlives pipeline workers (output-worker.ts). */
+  private outputWorker: Worker | null = null;
   /** The output track: a MediaStreamTrackGenerator, or the captured canvas of the element transport. */
   private output: MediaStreamTrack | null = null;
   private element: ElementTransport | null = null;
   private background: PreparedBackground | null = null;
+  /** The camera track frames come from now (start(), setInput()). */
+  private input: MediaStreamTrack | null = null;
+  private frameRate = 30;
   private latest: ProcessorStats;
   private nextUpdateId = 1;
   private readonly pendingUpdates = new Map<
@@ -51,6 +83,13 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     { resolve: () => void; reject: (e: Error) => void }
   >();
   private stopped: Promise<void> | null = null;
+  /** Rejects the launch under way (start-up or a restart) when stop() comes first. */
+  private cancelLaunch: ((error: Error) => void) | null = null;
+  private lastHeardAt = 0;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
+  private readonly restarts = new FailureWindow(RESTART_WINDOW_MS);
+  private recovering = false;
+  private readonly onInputEnded = () => this.inputEnded();
 
   /** Whether the breakout-box streams (Chrome) are there. */
   static hasStreams(): boolean {
@@ -90,16 +129,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     if (this.state !== 'idle') {
       throw new VirtualBackgroundError('invalid-state', `start() called in state ${this.state}`);
     }
-    if (
-      !(track instanceof MediaStreamTrack) ||
-      track.kind !== 'video' ||
-      track.readyState !== 'live'
-    ) {
-      throw new VirtualBackgroundError(
-        'invalid-track',
-        'start() needs a live video MediaStreamTrack',
-      );
-    }
+    checkTrack(track, 'start()');
     if (!VirtualBackgroundProcessor.isSupported()) {
       throw new VirtualBackgroundError(
         'unsupported-browser',
@@ -113,111 +143,276 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
       );
     }
     this.setState('starting');
+    this.input = track;
     try {
-      this.background = await prepareBackground(this.options.background);
-      const frameRate = track.getSettings().frameRate ?? 30;
+      this.frameRate = track.getSettings().frameRate ?? 30;
       const useStreams =
         this.options.transport === 'streams' ||
         (this.options.transport === 'auto' && VirtualBackgroundProcessor.hasStreams());
-      let io: WorkerIo;
-      const transfer: Transferable[] = [];
       if (useStreams) {
-        const Processor = MediaStreamTrackProcessor as NonNullable<
-          typeof MediaStreamTrackProcessor
-        >;
         const Generator = MediaStreamTrackGenerator as NonNullable<
           typeof MediaStreamTrackGenerator
         >;
-        // Two frames of slack: enough to ride out a slow frame, not enough to build latency.
-        const processor = new Processor({ track, maxBufferSize: 2 });
         const generator = new Generator({ kind: 'video' });
         this.output = generator;
-        io = { kind: 'streams', readable: processor.readable, writable: generator.writable };
-        transfer.push(
-          processor.readable as unknown as Transferable,
-          generator.writable as unknown as Transferable,
-        );
+        const outputWorker = new Worker(new URL('./worker/output-worker.ts', import.meta.url), {
+          type: 'module',
+          name: 'virtual-background-output',
+        });
+        this.outputWorker = outputWorker;
+        const open: ToOutputWorker = {
+          type: 'open',
+          writable: generator.writable,
+          frameRate: this.frameRate,
+        };
+        outputWorker.postMessage(open, [generator.writable as unknown as Transferable]);
       } else {
-        const element = await createElementTransport(track, frameRate);
+        const element = await createElementTransport(track, this.frameRate);
         this.element = element;
         this.output = element.output;
-        io = { kind: 'canvas', canvas: element.canvas };
-        transfer.push(element.canvas);
       }
-      const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), {
-        type: 'module',
-        name: 'virtual-background',
-      });
-      this.worker = worker;
-      const ready = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new VirtualBackgroundError(
-                'pipeline-failed',
-                `worker not ready after ${START_TIMEOUT_MS} ms`,
-              ),
-            ),
-          START_TIMEOUT_MS,
-        );
-        const onMessage = (event: MessageEvent<FromWorker>) => {
-          const m = event.data;
-          if (m.type === 'ready') {
-            clearTimeout(timer);
-            resolve();
-          } else if (m.type === 'error' && m.error && this.state === 'starting') {
-            clearTimeout(timer);
-            reject(deserializeError(m.error));
-          }
-        };
-        worker.addEventListener('message', onMessage);
-        worker.addEventListener('error', (event) => {
-          clearTimeout(timer);
+      const worker = await this.launchPipeline();
+      this.element?.attach(worker);
+      this.setState('running');
+      track.addEventListener('ended', this.onInputEnded);
+      this.watchdog = setInterval(() => this.checkPipeline(), 1000);
+      return this.output;
+    } catch (error) {
+      const typed =
+        error instanceof VirtualBackgroundError
+          ? error
+          : new VirtualBackgroundError('pipeline-failed', String(error), { cause: error });
+      // stop() during start-up tears down itself; start() only says why it did not finish.
+      if (this.stopped) throw typed;
+      this.teardown();
+      this.setState('stopped');
+      throw typed;
+    }
+  }
+
+  /**
+   * Starts a pipeline worker on the current input, background and settings, and resolves with it
+   * once it is ready (start-up, and a restart after a pipeline worker died).
+   */
+  private async launchPipeline(): Promise<Worker> {
+    const cancelled = new Promise<never>((_, reject) => {
+      this.cancelLaunch = reject;
+    });
+    cancelled.catch(() => undefined);
+    const prepared = await Promise.race([prepareBackground(this.options.background), cancelled]);
+    this.background?.dispose();
+    this.background = prepared;
+    const track = this.input as MediaStreamTrack;
+    let io: WorkerIo;
+    const transfer: Transferable[] = [];
+    if (this.outputWorker) {
+      const Processor = MediaStreamTrackProcessor as NonNullable<typeof MediaStreamTrackProcessor>;
+      // Two frames of slack: enough to ride out a slow frame, not enough to build latency.
+      const processor = new Processor({ track, maxBufferSize: 2 });
+      const channel = new MessageChannel();
+      const source: ToOutputWorker = { type: 'source', port: channel.port2 };
+      this.outputWorker.postMessage(source, [channel.port2]);
+      io = { kind: 'streams', readable: processor.readable, output: channel.port1 };
+      transfer.push(processor.readable as unknown as Transferable, channel.port1);
+    } else {
+      const element = this.element as ElementTransport;
+      io = { kind: 'canvas', canvas: element.canvas };
+      transfer.push(element.canvas);
+    }
+    const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'virtual-background',
+    });
+    this.worker = worker;
+    this.lastHeardAt = performance.now();
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
           reject(
             new VirtualBackgroundError(
               'pipeline-failed',
-              `worker failed to load: ${event.message}`,
+              `worker not ready after ${START_TIMEOUT_MS} ms`,
             ),
-          );
-        });
-      });
-      worker.addEventListener('message', (event: MessageEvent<FromWorker>) =>
-        this.onWorkerMessage(event.data),
+          ),
+        START_TIMEOUT_MS,
       );
-      const message: ToWorker = {
-        type: 'start',
-        io,
-        settings: {
-          quality: this.options.quality,
-          assets:
-            this.options.assetBaseUrl === undefined
-              ? bundledAssetUrls()
-              : assetUrlsUnder(this.options.assetBaseUrl),
-          inputPath: this.options.inputPath,
-          outputPath: this.options.outputPath,
-          segmenterDelegate: this.options.segmenterDelegate,
-          backendMemory: readBackendMemory(),
-          backendTrial: this.options.backendTrial,
-          statsIntervalMs: this.options.statsIntervalMs,
-          segmentationSlowdown: this.options.segmentationSlowdown,
-          adaptive: this.options.adaptive,
-          model: this.options.model ? levelModelOf(this.options.model) : null,
-        },
-        background: this.background.payload,
-        frameRate,
-      };
-      worker.postMessage(message, [...transfer, ...transferablesOf(this.background.payload)]);
-      await ready;
-      this.element?.attach(worker);
-      this.setState('running');
-      return this.output;
-    } catch (error) {
-      this.teardown();
-      this.setState('stopped');
-      throw error instanceof VirtualBackgroundError
-        ? error
-        : new VirtualBackgroundError('pipeline-failed', String(error), { cause: error });
+      worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
+        const m = event.data;
+        if (m.type === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        } else if (m.type === 'error' && m.error && this.worker === worker && m.fatal) {
+          clearTimeout(timer);
+          reject(deserializeError(m.error));
+        }
+      });
+      worker.addEventListener('error', (event) => {
+        clearTimeout(timer);
+        reject(
+          new VirtualBackgroundError('pipeline-failed', `worker failed to load: ${event.message}`),
+        );
+      });
+    });
+    worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
+      // A replaced worker's last words are about a pipeline that is gone.
+      if (this.worker === worker) this.onWorkerMessage(event.data);
+    });
+    const message: ToWorker = {
+      type: 'start',
+      io,
+      settings: {
+        quality: this.options.quality,
+        assets:
+          this.options.assetBaseUrl === undefined
+            ? bundledAssetUrls()
+            : assetUrlsUnder(this.options.assetBaseUrl),
+        inputPath: this.options.inputPath,
+        outputPath: this.options.outputPath,
+        segmenterDelegate: this.options.segmenterDelegate,
+        backendMemory: readBackendMemory(),
+        backendTrial: this.options.backendTrial,
+        statsIntervalMs: this.options.statsIntervalMs,
+        segmentationSlowdown: this.options.segmentationSlowdown,
+        adaptive: this.options.adaptive,
+        model: this.options.model ? levelModelOf(this.options.model) : null,
+      },
+      background: prepared.payload,
+      frameRate: this.frameRate,
+    };
+    worker.postMessage(message, [...transfer, ...transferablesOf(prepared.payload)]);
+    try {
+      await Promise.race([ready, cancelled]);
+    } finally {
+      this.cancelLaunch = null;
     }
+    return worker;
+  }
+
+  /**
+   * Another camera (an app's camera picker) mid-call: frames come from `track` from its first
+   * frame on, into the same output track, so an RTCRtpSender carrying it needs no replaceTrack().
+   * The caller still owns both camera tracks (stopping the old one after this resolves is fine).
+   */
+  async setInput(track: MediaStreamTrack): Promise<void> {
+    checkTrack(track, 'setInput()');
+    if (this.state !== 'running') {
+      throw new VirtualBackgroundError('invalid-state', `setInput() called in state ${this.state}`);
+    }
+    if (track === this.input) return;
+    this.input?.removeEventListener('ended', this.onInputEnded);
+    this.input = track;
+    track.addEventListener('ended', this.onInputEnded);
+    if (this.element) {
+      await this.element.setInput(track);
+      return;
+    }
+    // During a restart (no worker), the new pipeline opens this.input.
+    if (!this.worker) return;
+    const Processor = MediaStreamTrackProcessor as NonNullable<typeof MediaStreamTrackProcessor>;
+    const processor = new Processor({ track, maxBufferSize: 2 });
+    const message: ToWorker = { type: 'input', readable: processor.readable };
+    this.worker.postMessage(message, [processor.readable as unknown as Transferable]);
+  }
+
+  /**
+   * Testing only: makes a fault a long call meets. `pipeline-crash` kills the pipeline worker
+   * without telling the rest of the processor (as a crash would); the others happen inside it
+   * (WorkerFault). Returns at once; the outcome shows in events and the output.
+   */
+  simulateFault(fault: SimulatedFault): void {
+    if (this.state !== 'running' || !this.worker) {
+      throw new VirtualBackgroundError('invalid-state', `simulateFault() in state ${this.state}`);
+    }
+    if (fault === 'pipeline-crash') {
+      this.worker.terminate();
+      return;
+    }
+    const message: ToWorker = { type: 'fault', fault };
+    this.worker.postMessage(message);
+  }
+
+  /** The watchdog (every second): the camera track ended, or the pipeline worker went silent. */
+  private checkPipeline(): void {
+    if (this.state !== 'running' || this.recovering) return;
+    if (this.input?.readyState === 'ended') {
+      this.inputEnded();
+      return;
+    }
+    if (performance.now() - this.lastHeardAt > WORKER_SILENCE_MS) {
+      void this.recover(
+        'worker-unresponsive',
+        new VirtualBackgroundError(
+          'pipeline-failed',
+          `the pipeline worker did not answer for ${WORKER_SILENCE_MS / 1000} s`,
+        ),
+      );
+    }
+  }
+
+  /** The camera track ended (or was stopped) and no other was set: the output ends. */
+  private inputEnded(): void {
+    if (this.state !== 'running' && this.state !== 'starting') return;
+    if (this.input?.readyState === 'live') return; // setInput() came first
+    this.dispatchEvent(new CustomEvent('ended', { detail: { reason: 'input-ended' } }));
+    void this.stop();
+  }
+
+  /**
+   * The pipeline worker died or failed: a new one starts under the same output track, which
+   * repeats the last composited frame meanwhile (never a raw one). More than MAX_RESTARTS in
+   * RESTART_WINDOW_MS, or a restart that fails, ends the output with 'pipeline-failed'. The
+   * element transport's output canvas went with the worker: there a failure ends the output.
+   */
+  private async recover(
+    reason: 'worker-unresponsive' | 'worker-error',
+    cause: VirtualBackgroundError,
+  ): Promise<void> {
+    if (this.recovering || this.state !== 'running') return;
+    const outputWorker = this.outputWorker;
+    const failures = this.restarts.record(performance.now());
+    if (!outputWorker || failures > MAX_RESTARTS) {
+      const error = outputWorker
+        ? new VirtualBackgroundError(
+            'pipeline-failed',
+            `the pipeline failed ${failures} times within ${RESTART_WINDOW_MS / 1000} s; last: ${cause.message}`,
+          )
+        : cause;
+      this.fail(error);
+      return;
+    }
+    this.recovering = true;
+    const repeat: ToOutputWorker = { type: 'repeat', on: true };
+    outputWorker.postMessage(repeat);
+    this.worker?.terminate();
+    this.worker = null;
+    this.rejectPendingUpdates(
+      new VirtualBackgroundError('pipeline-failed', 'the pipeline restarted before this update'),
+    );
+    try {
+      await this.launchPipeline();
+      this.recovering = false;
+      if (this.state !== 'running') return;
+      this.dispatchEvent(
+        new CustomEvent('recovered', {
+          detail: { reason, restarts: failures, cause: cause.message },
+        }),
+      );
+    } catch (error) {
+      this.recovering = false;
+      if (this.state !== 'running') return;
+      this.fail(
+        error instanceof VirtualBackgroundError
+          ? error
+          : new VirtualBackgroundError('pipeline-failed', String(error)),
+      );
+    }
+  }
+
+  /** A failure the processor cannot recover from: an 'error' event, an 'ended' event, stopped. */
+  private fail(error: VirtualBackgroundError): void {
+    this.dispatchEvent(new ErrorEvent('error', { error, message: error.message }));
+    this.dispatchEvent(new CustomEvent('ended', { detail: { reason: 'failed' } }));
+    void this.stop();
   }
 
   async update(options: Partial<VirtualBackgroundOptions>): Promise<void> {
@@ -241,8 +436,15 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
       this.latest = { ...this.latest, quality: this.options.quality };
       return;
     }
-    if (this.state !== 'running' || !this.worker) {
+    if (this.state !== 'running') {
       throw new VirtualBackgroundError('invalid-state', `update() called in state ${this.state}`);
+    }
+    if (!this.worker) {
+      // A restart is under way: the new pipeline starts from the options, this one included.
+      const prepared = options.background ? await prepareBackground(options.background) : null;
+      prepared?.dispose();
+      this.options = { ...this.options, ...options } as ResolvedOptions;
+      return;
     }
     const worker = this.worker;
     const prepared = options.background ? await prepareBackground(options.background) : null;
@@ -288,6 +490,9 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
   private async doStop(): Promise<void> {
     const worker = this.worker;
     this.setState('stopping');
+    this.cancelLaunch?.(
+      new VirtualBackgroundError('invalid-state', 'stop() was called before start-up finished'),
+    );
     if (worker) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, STOP_TIMEOUT_MS);
@@ -300,26 +505,55 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         worker.postMessage({ type: 'stop' } satisfies ToWorker);
       });
     }
+    const outputWorker = this.outputWorker;
+    if (outputWorker) {
+      // It holds a reference to the last frame (for repeats): closed before the worker goes.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STOP_TIMEOUT_MS);
+        outputWorker.addEventListener('message', (event: MessageEvent<FromOutputWorker>) => {
+          if (event.data.type === 'closed') {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        outputWorker.postMessage({ type: 'close' } satisfies ToOutputWorker);
+      });
+    }
     this.teardown();
     this.setState('stopped');
   }
 
   private teardown(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    this.input?.removeEventListener('ended', this.onInputEnded);
     this.worker?.terminate();
     this.worker = null;
+    this.outputWorker?.terminate();
+    this.outputWorker = null;
     this.element?.dispose();
     this.element = null;
     this.output?.stop();
     this.background?.dispose();
     this.background = null;
-    for (const { reject } of this.pendingUpdates.values()) {
-      reject(new VirtualBackgroundError('invalid-state', 'stopped before the update was applied'));
-    }
+    this.rejectPendingUpdates(
+      new VirtualBackgroundError('invalid-state', 'stopped before the update was applied'),
+    );
+  }
+
+  private rejectPendingUpdates(error: VirtualBackgroundError): void {
+    for (const { reject } of this.pendingUpdates.values()) reject(error);
     this.pendingUpdates.clear();
   }
 
   private onWorkerMessage(message: FromWorker): void {
+    this.lastHeardAt = performance.now();
     switch (message.type) {
+      case 'alive':
+        break;
+      case 'input-ended':
+        this.inputEnded();
+        break;
       case 'ready':
       case 'stats':
       case 'stopped':
@@ -358,8 +592,11 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         break;
       case 'error': {
         const error = deserializeError(message.error);
-        this.dispatchEvent(new ErrorEvent('error', { error, message: error.message }));
-        if (message.fatal && this.state === 'running') void this.stop();
+        if (message.fatal && this.state === 'running') {
+          void this.recover('worker-error', error);
+        } else {
+          this.dispatchEvent(new ErrorEvent('error', { error, message: error.message }));
+        }
         break;
       }
     }
@@ -380,6 +617,29 @@ function readBackendMemory(): Record<string, string> {
   } catch {
     // Storage disabled (privacy settings, opaque origins): measure again next time.
     return {};
+  }
+}
+
+function checkTrack(track: MediaStreamTrack, call: string): void {
+  if (
+    !(track instanceof MediaStreamTrack) ||
+    track.kind !== 'video' ||
+    track.readyState !== 'live'
+  ) {
+    throw new VirtualBackgroundError(
+      'invalid-track',
+      `${call} needs a live video MediaStreamTrack`,
+    );
+  }
+  // A canvas of width or height 0 captures a live track that never sends a frame.
+  const canvas = (track as MediaStreamTrack & { canvas?: { width: number; height: number } })
+    .canvas;
+  const { width, height } = canvas ?? track.getSettings();
+  if (width === 0 || height === 0) {
+    throw new VirtualBackgroundError(
+      'invalid-track',
+      `${call} got a video track of ${width}x${height}: there is no picture to process`,
+    );
   }
 }
 

@@ -62,8 +62,21 @@ export interface WorkerSettings {
  * page, whose captureStream() is the output track.
  */
 export type WorkerIo =
-  | { kind: 'streams'; readable: ReadableStream<VideoFrame>; writable: WritableStream<VideoFrame> }
+  | {
+      kind: 'streams';
+      readable: ReadableStream<VideoFrame>;
+      /** To the output worker (output-worker.ts), which writes the output track: `{ frame }` messages. */
+      output: MessagePort;
+    }
   | { kind: 'canvas'; canvas: OffscreenCanvas };
+
+/**
+ * Testing only (VirtualBackgroundProcessor.simulateFault): faults a real call meets, made on
+ * demand. `context-lost`: WEBGL_lose_context on the pipeline's context. `segmenter-crash`: the
+ * serving engine's worker terminated. `segmenter-throws`: the serving engine fails every request
+ * from now on.
+ */
+export type WorkerFault = 'context-lost' | 'segmenter-crash' | 'segmenter-throws';
 
 export type ToWorker =
   | {
@@ -84,6 +97,9 @@ export type ToWorker =
       model?: LevelModel | null;
     }
   | { type: 'frame'; frame: VideoFrame }
+  /** streams io: read camera frames from here from now on (another camera, same output). */
+  | { type: 'input'; readable: ReadableStream<VideoFrame> }
+  | { type: 'fault'; fault: WorkerFault }
   | { type: 'stop' };
 
 export type FromWorker =
@@ -95,11 +111,32 @@ export type FromWorker =
   /** canvas io: the last 'frame' is done with, the page may send the next. */
   | { type: 'frame-done' }
   /** Adaptive quality moved the level (the user's choice stays the ceiling). */
-  | { type: 'quality'; quality: Quality; requested: Quality; reason: 'overloaded' | 'headroom' }
+  | {
+      type: 'quality';
+      quality: Quality;
+      requested: Quality;
+      reason: 'overloaded' | 'headroom' | 'engine-failed';
+    }
   /** A backend won a measurement on this device: the page remembers it for later starts. */
   | { type: 'backend'; key: string; backend: string; measuredMs: Record<string, number> }
   | { type: 'error'; error: SerializedError; fatal: boolean }
+  /** The camera's stream ended (its track ended or was stopped) and no other input is waiting. */
+  | { type: 'input-ended' }
+  /** Sent every second from a timer of its own: the page takes silence for a dead worker. */
+  | { type: 'alive' }
   | { type: 'stopped'; stats: ProcessorStats };
+
+/** Page → output worker. */
+export type ToOutputWorker =
+  | { type: 'open'; writable: WritableStream<VideoFrame>; frameRate: number }
+  /** Frames arrive through this port from now on; an earlier port is closed. */
+  | { type: 'source'; port: MessagePort }
+  /** Repeat the last frame at the camera's rate until the next frame arrives (a pipeline restart). */
+  | { type: 'repeat'; on: boolean }
+  /** End the output track. */
+  | { type: 'close' };
+
+export type FromOutputWorker = { type: 'closed'; written: number; repeated: number };
 
 export function transferablesOf(background: BackgroundPayload): Transferable[] {
   if (background.kind === 'image') return [background.bitmap];

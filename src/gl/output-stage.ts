@@ -43,6 +43,19 @@ function colorSpaceOf(frame: Picture): VideoColorSpaceInit {
  * I420 it wants. Sizes the packing cannot handle go through the RGB compositor and an RGBA readback.
  * Owns the pack target and the buffer; the VideoFrame returned belongs to the caller.
  */
+/**
+ * What an output frame copies from its camera frame. The display size matters where it differs
+ * from the pixels: Chrome scales a camera constrained to 640x360 lazily, handing over 1280x720
+ * pixels to be shown at 640x360 (and a portrait constraint as a 406x720 visible rect shown at
+ * 360x640); the output is drawn from those pixels and shown at the size the app asked for.
+ */
+export interface OutputTiming {
+  timestamp: number;
+  duration: number | null;
+  displayWidth: number;
+  displayHeight: number;
+}
+
 export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: CompositeStage) {
   const luma = createProgramVariants(gl, 'pack-luma', packLumaFrag);
   const chroma = createProgramVariants(gl, 'pack-chroma', packChromaFrag);
@@ -56,8 +69,7 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
       background: CompositeBackground,
       edge: [number, number],
       maskWidth: number,
-      timestamp: number,
-      duration: number | null,
+      timing: OutputTiming,
     ): VideoFrame {
       const { width, height } = frame;
       const i420 = frame.packed !== null && canPackI420(width, height);
@@ -112,12 +124,16 @@ export function createOutputStage(gl: WebGL2RenderingContext, rgbCompositor: Com
         format: i420 ? 'I420' : 'RGBA',
         codedWidth: width,
         codedHeight: height,
-        timestamp,
+        timestamp: timing.timestamp,
         colorSpace: i420
           ? colorSpaceOf(frame)
           : { matrix: 'rgb', primaries: 'bt709', transfer: 'iec61966-2-1', fullRange: true },
       };
-      if (duration !== null) init.duration = duration;
+      if (timing.duration !== null) init.duration = timing.duration;
+      if (timing.displayWidth !== width || timing.displayHeight !== height) {
+        init.displayWidth = timing.displayWidth;
+        init.displayHeight = timing.displayHeight;
+      }
       return new VideoFrame(buffer, init);
     },
     /**

@@ -3,7 +3,8 @@ import type { Quality } from '../types';
 
 export interface QualityChange {
   quality: Quality;
-  reason: 'overloaded' | 'headroom';
+  /** `engine-failed`: the level's engine kept failing (FramePipeline.engineFailed). */
+  reason: 'overloaded' | 'headroom' | 'engine-failed';
 }
 
 /**
@@ -56,6 +57,18 @@ export class AdaptiveQuality {
     this.looks = [];
     this.lastChange = now;
     this.upHold = this.upHoldMs;
+  }
+
+  /**
+   * The levels above `quality` lost their engine: `quality` is the level now and the ceiling until
+   * the user picks a level again (request()), so headroom does not step back up into the failure.
+   */
+  lowerCeiling(quality: Quality, now: number): void {
+    if (QUALITIES.indexOf(quality) < QUALITIES.indexOf(this.requested)) this.requested = quality;
+    this.current = quality;
+    this.overSince = null;
+    this.looks = [];
+    this.lastChange = now;
   }
 
   /** A change it asked for could not be made (the model did not load): it stays at `quality`. */

@@ -14,7 +14,7 @@ import {
 } from '../gl/frame-input-stage';
 import type { RenderTarget } from '../gl/gl-utils';
 import { prewarmMaskPrograms } from '../gl/mask-stage';
-import { createOutputStage } from '../gl/output-stage';
+import { createOutputStage, type OutputTiming } from '../gl/output-stage';
 import type { Picture } from '../gl/picture';
 import type { LevelConfig } from '../levels';
 import { DEFAULT_BLUR_RADIUS } from '../options';
@@ -37,10 +37,7 @@ export interface FrameMask {
 }
 
 /** What an output frame takes from its input frame, which may be closed by the time it is drawn. */
-export interface FrameTiming {
-  timestamp: number;
-  duration: number | null;
-}
+export type FrameTiming = OutputTiming;
 
 export class FrameCompositor {
   /**
@@ -167,15 +164,7 @@ export class FrameCompositor {
     const edge: [number, number] = kind === 'none' ? [-1, 0] : level.edge;
     let out: VideoFrame | null = null;
     if (outputPath === 'planes') {
-      out = this.output.render(
-        picture,
-        mask.texture,
-        bg,
-        edge,
-        mask.width,
-        frame.timestamp,
-        frame.duration,
-      );
+      out = this.output.render(picture, mask.texture, bg, edge, mask.width, frame);
     } else {
       if (this.canvas.width !== picture.width || this.canvas.height !== picture.height) {
         this.canvas.width = picture.width;
@@ -185,6 +174,10 @@ export class FrameCompositor {
       if (!this.canvasSink) {
         const init: VideoFrameInit = { timestamp: frame.timestamp };
         if (frame.duration !== null) init.duration = frame.duration;
+        if (frame.displayWidth !== picture.width || frame.displayHeight !== picture.height) {
+          init.displayWidth = frame.displayWidth;
+          init.displayHeight = frame.displayHeight;
+        }
         out = new VideoFrame(this.canvas, init);
       }
     }

@@ -43,7 +43,15 @@ export interface LevelSwitchHooks {
   report(error: unknown, fatal: boolean): void;
   /** A backend was measured against another on this device: worth remembering. */
   backendMeasured(key: string, backend: string, measuredMs: Record<string, number>): void;
+  /**
+   * The serving engine is gone (its worker stopped answering) or fails request after request; the
+   * last mask serves meanwhile. Called once per engine.
+   */
+  engineFailed(): void;
 }
+
+/** Failed requests in a row after which a live engine counts as failed (a second at 30 fps). */
+const FAILURES_BEFORE_REPLACING = 30;
 
 /** The old engine's worker outlives its switch by this long (see promote()). */
 const RETIRE_AFTER_MS = 1000;
@@ -60,6 +68,8 @@ export class LevelSwitch {
   private pending: PendingSwitch | null = null;
   private readonly retiring = new Set<RemoteSegmenter>();
   private consecutiveFailures = 0;
+  /** Engines already reported to engineFailed(). */
+  private readonly failed = new WeakSet<RemoteSegmenter>();
   private disposed = false;
   /** The level the serving engine draws with. */
   quality: Quality;
@@ -83,6 +93,11 @@ export class LevelSwitch {
 
   get active(): EngineSlot | null {
     return this.serving;
+  }
+
+  /** What engine keys are computed against (engine-choice.ts). */
+  get choiceContext(): ChoiceContext {
+    return this.choice;
   }
 
   get info(): SegmenterInfo | null {
@@ -120,10 +135,10 @@ export class LevelSwitch {
    * for a model to load. Rejects with a typed error (a model that does not load); the current level
    * keeps serving then.
    */
-  switchTo(quality: Quality): Promise<void> {
+  switchTo(quality: Quality, freshEngine = false): Promise<void> {
     const model = this.modelFor(quality);
     const key = engineKey(model, this.choice);
-    if (key === this.activeKey) {
+    if (key === this.activeKey && !freshEngine) {
       // Same engine: only mask settings differ, so the switch is immediate.
       this.cancelPending();
       this.quality = quality;
@@ -163,6 +178,14 @@ export class LevelSwitch {
       },
     );
     return done;
+  }
+
+  /**
+   * A new engine for the level being drawn, loaded beside the failed one (whose last mask, moved
+   * with the picture, serves meanwhile) and taking over like a level switch.
+   */
+  replaceEngine(): Promise<void> {
+    return this.switchTo(this.quality, true);
   }
 
   /** A newer request superseded the pending switch: its callers see the switch as done. */
@@ -265,9 +288,25 @@ export class LevelSwitch {
         (error: unknown) => {
           if (slot.request === request) slot.request = null;
           if (this.disposed || (slot !== this.serving && slot !== this.pending?.slot)) return;
+          const pending = this.pending;
+          if (slot === pending?.slot && segmenter.dead) {
+            // The engine loading for a switch died: the switch fails, the serving level stays.
+            this.pending = null;
+            this.factory.disposeSlot(slot);
+            for (const w of pending.waiters) w.reject(error);
+            return;
+          }
           // Keep compositing with the last mask: a hiccup must not show the raw room.
           this.consecutiveFailures++;
-          if (this.consecutiveFailures === 1 || this.consecutiveFailures % 30 === 0) {
+          if (
+            slot === this.serving &&
+            !this.failed.has(segmenter) &&
+            (segmenter.dead || this.consecutiveFailures >= FAILURES_BEFORE_REPLACING)
+          ) {
+            this.failed.add(segmenter);
+            this.hooks.engineFailed();
+          }
+          if (this.consecutiveFailures === 1 || this.consecutiveFailures % 300 === 0) {
             this.hooks.report(
               error instanceof VirtualBackgroundError
                 ? error
@@ -363,6 +402,11 @@ export class LevelSwitch {
     }
     if (measured)
       this.hooks.backendMeasured(outcome.key, slot.segmenter.info.backend, outcome.measuredMs);
+  }
+
+  /** Testing only: a fault in the serving engine (RemoteSegmenter.simulateFault). */
+  simulateFault(fault: 'crash' | 'throw'): void {
+    this.serving?.segmenter.simulateFault(fault);
   }
 
   /** Releases every engine, then the factory's stages and compiled modules. */

@@ -11,12 +11,14 @@
  * - AdaptiveQuality: steps the level down under load and back; PipelineStats: the stats.
  */
 import { VirtualBackgroundError } from '../errors';
+import { engineFailureAction, FailureWindow } from '../failure-policy';
 import { canUploadPlanes } from '../gl/frame-input-stage';
 import { LEVELS, type LevelModel } from '../levels';
-import type { BackgroundPayload, WorkerSettings } from '../protocol';
+import { QUALITIES } from '../options';
+import type { BackgroundPayload, WorkerFault, WorkerSettings } from '../protocol';
 import type { ProcessorStats, Quality } from '../types';
 import { AdaptiveQuality, type QualityChange } from './adaptive-quality';
-import { choiceContextFor } from './engine-choice';
+import { choiceContextFor, engineKey } from './engine-choice';
 import { swapDownscale } from './engine-slots';
 import { FrameCompositor } from './frame-compositor';
 import type { FrameLedger } from './frame-ledger';
@@ -28,6 +30,9 @@ import { MaskScheduler } from './mask-scheduler';
 import { PathProbe } from './path-probe';
 import { PipelineStats } from './pipeline-stats';
 import { warmUp } from './warm-up';
+
+/** Engine failures counted together (engineFailed). */
+const ENGINE_FAILURE_WINDOW_MS = 60_000;
 
 export class FramePipeline implements HeldFrameContext {
   private readonly canvas: OffscreenCanvas;
@@ -95,7 +100,52 @@ export class FramePipeline implements HeldFrameContext {
       },
       report,
       backendMeasured: (key, backend, ms) => this.onBackendMeasured?.(key, backend, ms),
+      engineFailed: () => this.engineFailed(),
     });
+  }
+
+  /** The serving engine's failures over the last minute (engineFailed). */
+  private readonly engineFailures = new FailureWindow(ENGINE_FAILURE_WINDOW_MS);
+
+  /**
+   * The serving engine died or keeps failing; its last mask, moved with the picture, serves
+   * meanwhile. A new engine for the same level, or a step down to the nearest lower level on
+   * another engine (`accurate` → `balanced`), kept as the ceiling until the user picks a level,
+   * or giving up (engineFailureAction).
+   */
+  private engineFailed(): void {
+    const now = performance.now();
+    const levels = this.levels;
+    const failingKey = engineKey(levels.modelFor(levels.quality), levels.choiceContext);
+    const lower = QUALITIES.slice(0, QUALITIES.indexOf(levels.quality))
+      .reverse()
+      .find((q) => engineKey(levels.modelFor(q), levels.choiceContext) !== failingKey);
+    const action = engineFailureAction(this.engineFailures.record(now), lower !== undefined);
+    if (action === 'step-down' && lower) {
+      this.adaptive.lowerCeiling(lower, now);
+      levels.switchTo(lower).then(
+        () =>
+          this.onQualityChange?.({
+            quality: lower,
+            reason: 'engine-failed',
+            requested: this.requestedQuality,
+          }),
+        (error: unknown) => this.report(error, false),
+      );
+    } else if (action === 'give-up') {
+      this.report(
+        new VirtualBackgroundError('pipeline-failed', 'the segmenter failed 4 times in a minute'),
+        true,
+      );
+    } else {
+      levels.replaceEngine().catch((error: unknown) => this.report(error, false));
+    }
+  }
+
+  /** Testing only: faults a call meets (VirtualBackgroundProcessor.simulateFault). */
+  simulateFault(fault: WorkerFault): void {
+    if (fault === 'context-lost') this.gl.getExtension('WEBGL_lose_context')?.loseContext();
+    else this.levels.simulateFault(fault === 'segmenter-crash' ? 'crash' : 'throw');
   }
 
   /** Loads the engine for the current level. Rejects with a typed error; nothing is left running then. */
@@ -245,7 +295,12 @@ export class FramePipeline implements HeldFrameContext {
     // This frame's small picture stays in its stage while it waits; the next frame gets the other.
     swapDownscale(this.gl, slot, frame.timestamp, request.crop);
     this.held = {
-      timing: { timestamp: frame.timestamp, duration: frame.duration },
+      timing: {
+        timestamp: frame.timestamp,
+        duration: frame.duration,
+        displayWidth: frame.displayWidth,
+        displayHeight: frame.displayHeight,
+      },
       receivedAt,
       picture,
       small: request.small,

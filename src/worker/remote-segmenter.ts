@@ -20,11 +20,18 @@ export interface MaskResult {
 interface Pending {
   timestampUs: number;
   crop: CropRect;
+  timer: ReturnType<typeof setTimeout>;
   resolve(result: MaskResult): void;
   reject(error: Error): void;
 }
 
 const LOAD_TIMEOUT_MS = 60_000;
+/**
+ * A request unanswered this long (times the test slow-down) means the worker is gone: a worker
+ * that crashes or is killed for memory fires no event here. The slowest engine answers in under
+ * 1 s at p95 on this project's 2-core machine (DeepLab at 720p, docs/benchmarks.md).
+ */
+const STALL_MS = 4000;
 
 export class RemoteSegmenter {
   private readonly freePixels: ArrayBuffer[] = [];
@@ -32,6 +39,8 @@ export class RemoteSegmenter {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
+  /** The worker stopped answering or failed to run: every request fails at once from then on. */
+  dead = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -48,6 +57,7 @@ export class RemoteSegmenter {
     );
     worker.addEventListener('error', (event) => {
       event.preventDefault();
+      this.dead = true;
       this.failAll(
         new VirtualBackgroundError('segmentation-failed', `segmenter worker: ${event.message}`),
       );
@@ -140,6 +150,11 @@ export class RemoteSegmenter {
   ): Promise<MaskResult> {
     if (this.disposed)
       return Promise.reject(new VirtualBackgroundError('invalid-state', 'segmenter disposed'));
+    if (this.dead) {
+      return Promise.reject(
+        new VirtualBackgroundError('segmentation-failed', `${this.spec.modelName}: worker gone`),
+      );
+    }
     const id = this.nextId++;
     const buffer = this.freePixels.pop() ?? new ArrayBuffer(pixels.byteLength);
     new Uint8ClampedArray(buffer).set(pixels);
@@ -154,7 +169,16 @@ export class RemoteSegmenter {
       mask,
     };
     return new Promise<MaskResult>((resolve, reject) => {
-      this.pending.set(id, { timestampUs, crop: { ...crop }, resolve, reject });
+      const timer = setTimeout(() => {
+        this.dead = true;
+        this.failAll(
+          new VirtualBackgroundError(
+            'segmentation-failed',
+            `${this.spec.modelName}: the segmenter worker stopped answering`,
+          ),
+        );
+      }, STALL_MS * Math.max(1, slowdown));
+      this.pending.set(id, { timestampUs, crop: { ...crop }, timer, resolve, reject });
       this.worker.postMessage(message, mask ? [buffer, mask] : [buffer]);
     });
   }
@@ -170,6 +194,7 @@ export class RemoteSegmenter {
     this.pending.delete(m.id);
     if (this.freePixels.length < 2) this.freePixels.push(m.pixels);
     if (!p) return;
+    clearTimeout(p.timer);
     if (m.type === 'mask') {
       p.resolve({
         mask: new Float32Array(m.mask),
@@ -183,8 +208,17 @@ export class RemoteSegmenter {
   }
 
   private failAll(error: Error): void {
-    for (const p of this.pending.values()) p.reject(error);
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
     this.pending.clear();
+  }
+
+  /** Testing only: the engine's worker crashes, or its engine fails every request from now on. */
+  simulateFault(fault: 'crash' | 'throw'): void {
+    const message: ToSegmenter = { type: 'fault', fault };
+    this.worker.postMessage(message);
   }
 
   /** Releases the engine in its worker, then the worker. Safe to call twice. */

@@ -22,6 +22,11 @@ export type ToSegmenter =
       /** A spent mask buffer to fill (transferred back for reuse), or null to allocate one. */
       mask: ArrayBuffer | null;
     }
+  /**
+   * Testing only: `crash` ends the worker on the spot without a word (as a crashed one would);
+   * `throw` makes every later request fail inside the engine.
+   */
+  | { type: 'fault'; fault: 'crash' | 'throw' }
   | { type: 'dispose' };
 
 export type FromSegmenter =

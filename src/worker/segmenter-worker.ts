@@ -114,6 +114,8 @@ async function segment(message: Extract<ToSegmenter, { type: 'segment' }>): Prom
   const { id, pixels } = message;
   try {
     if (!engine) throw new VirtualBackgroundError('invalid-state', 'no engine loaded');
+    if (failing)
+      throw new VirtualBackgroundError('segmentation-failed', 'engine failure (simulated)');
     const { inputWidth: w, inputHeight: h } = engine.info;
     if (pixels.byteLength !== w * h * 4) {
       throw new VirtualBackgroundError(
@@ -152,8 +154,17 @@ async function segment(message: Extract<ToSegmenter, { type: 'segment' }>): Prom
   }
 }
 
+/** Testing only (the 'fault' message): every request fails inside the engine. */
+let failing = false;
+
 scope.addEventListener('message', (event) => {
   const message = event.data;
+  if (message.type === 'fault') {
+    // Not queued: a crash comes whatever the engine is doing.
+    if (message.fault === 'crash') scope.close();
+    else failing = true;
+    return;
+  }
   queue = queue.then(async () => {
     switch (message.type) {
       case 'load':

@@ -1,7 +1,9 @@
 /// <reference lib="webworker" />
 /**
- * The dedicated module worker: reads camera frames from the transferred readable, runs the
- * pipeline and writes to the transferred writable. Nothing per frame touches the main thread.
+ * The pipeline worker: reads camera frames from the transferred readable, runs the pipeline and
+ * posts the output frames to the output worker (output-worker.ts), which holds the output track's
+ * writable: this worker can be replaced mid-call without the output track changing. Nothing per
+ * frame touches the main thread.
  */
 import { serializeError, VirtualBackgroundError } from '../errors';
 import { emptyStats, type FromWorker, type ToWorker } from '../protocol';
@@ -20,53 +22,57 @@ let pipeline: FramePipeline | null = null;
 let abort: AbortController | null = null;
 let statsTimer: ReturnType<typeof setInterval> | null = null;
 let piping: Promise<void> | null = null;
+/** Where camera frames are read from now, and the camera that replaces it (setInput). */
+let input: ReadableStreamDefaultReader<VideoFrame> | null = null;
+let nextInput: ReadableStream<VideoFrame> | null = null;
+/** Set while the frame loop waits for a camera after the last one ended. */
+let inputArrived: (() => void) | null = null;
 
 function post(message: FromWorker): void {
   scope.postMessage(message);
 }
 
+// From the first moment: the page takes a second or more of silence for a dead worker, and a model
+// loading in the segmenter worker leaves this thread's timers free to fire.
+setInterval(() => post({ type: 'alive' }), 1000);
+
 function report(error: unknown, fatal: boolean): void {
   console.error('[Worker]', error);
   post({ type: 'error', error: serializeError(error), fatal });
-  if (fatal) abort?.abort(error);
+  if (fatal) {
+    abort?.abort(error);
+    input?.cancel().catch(() => undefined);
+  }
 }
 
-/** canvas io: frames posted by the page, as a stream, so both io kinds share one transform. */
+/** canvas io: frames posted by the page, as a stream, so both io kinds share one frame loop. */
 let canvasFrames: ReadableStreamDefaultController<VideoFrame> | null = null;
 
-function openIo(message: Extract<ToWorker, { type: 'start' }>): {
-  readable: ReadableStream<VideoFrame>;
-  writable: WritableStream<VideoFrame>;
-} {
-  if (message.io.kind === 'streams') return message.io;
-  const readable = new ReadableStream<VideoFrame>({
+function openInput(message: Extract<ToWorker, { type: 'start' }>): ReadableStream<VideoFrame> {
+  if (message.io.kind === 'streams') return message.io.readable;
+  return new ReadableStream<VideoFrame>({
     start(controller) {
       canvasFrames = controller;
     },
   });
-  // The picture is already in the canvas; nothing is enqueued in canvas mode.
-  const writable = new WritableStream<VideoFrame>({
-    write(frame) {
-      frame.close();
-    },
-  });
-  return { readable, writable };
 }
 
 /**
  * Frames the processor buffered while the model loaded are seconds old: close them instead of
- * sending a stale picture out first. Buffered reads resolve at once; the first read that has to
- * wait is a live frame (closed too: one frame is cheaper than special-casing it).
+ * sending a stale picture out first. A buffered read resolves at once; one that has not within a
+ * few ms finds the buffer empty (a live frame is on its way, or a camera sends nothing yet: waiting
+ * here would hang start-up) and is left pending: releaseLock() rejects it, its frame stays queued.
  */
 async function drainStale(readable: ReadableStream<VideoFrame>): Promise<void> {
   const reader = readable.getReader();
   try {
     for (let i = 0; i < 8; i++) {
-      const t0 = performance.now();
-      const { value, done } = await reader.read();
-      if (done) return;
-      value.close();
-      if (performance.now() - t0 > 4) return;
+      const result = await Promise.race([
+        reader.read(),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 4)),
+      ]);
+      if (!result || result.done) return;
+      result.value.close();
     }
   } finally {
     reader.releaseLock();
@@ -119,40 +125,24 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   if (message.io.kind === 'streams') await warmUpOnFirstFrame(message.io.readable, p, load);
   await load;
   abort = new AbortController();
-  const { readable, writable } = openIo(message);
+  const readable = openInput(message);
   if (message.io.kind === 'streams') await drainStale(readable);
-  const transform = new TransformStream<VideoFrame, VideoFrame>({
-    async transform(frame, controller) {
-      const receivedAt = performance.now();
-      // canvas io frames were adopted when their message arrived.
-      if (!ledger.owns(frame)) ledger.adopt(frame);
-      // One exit for every frame: enqueued or closed here, whatever process() does. process()
-      // emits the frames that are ready (the one before this, held for its mask, and this one
-      // when it passes through); it holds GL state, never the VideoFrame.
-      try {
-        await p.process(frame, receivedAt, (out) => {
-          if (out !== frame) ledger.adopt(out);
-          ledger.handOff(out);
-          controller.enqueue(out);
-        });
-      } finally {
-        if (ledger.owns(frame)) ledger.close(frame);
-        if (outputCanvas) post({ type: 'frame-done' });
-      }
-    },
+  input = readable.getReader();
+  const port = message.io.kind === 'streams' ? message.io.output : null;
+  // canvas io: the picture is already in the canvas, nothing goes out as a frame.
+  const send = port
+    ? (frame: VideoFrame) => port.postMessage({ frame }, [frame])
+    : (frame: VideoFrame) => frame.close();
+  const signal = abort.signal;
+  piping = frameLoop(p, signal, send, outputCanvas !== null).catch((error: unknown) => {
+    if (signal.aborted) return; // stop() or a fatal error already reported
+    report(
+      error instanceof VirtualBackgroundError
+        ? error
+        : new VirtualBackgroundError('pipeline-failed', String(error)),
+      true,
+    );
   });
-  piping = readable
-    .pipeThrough(transform, { signal: abort.signal })
-    .pipeTo(writable, { signal: abort.signal })
-    .catch((error: unknown) => {
-      if (abort?.signal.aborted) return; // stop() or a fatal error already reported
-      report(
-        error instanceof VirtualBackgroundError
-          ? error
-          : new VirtualBackgroundError('pipeline-failed', String(error)),
-        true,
-      );
-    });
   statsTimer = setInterval(
     () => post({ type: 'stats', stats: p.stats() }),
     message.settings.statsIntervalMs,
@@ -160,10 +150,81 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   post({ type: 'ready', stats: p.stats() });
 }
 
+/**
+ * Reads camera frames one at a time and sends out what each makes ready. A camera swap (an 'input'
+ * message) cancels the current reader, whose pending read then ends, and reading goes on from the
+ * new one: the frame held for its mask is drawn when the new camera's first frame comes.
+ */
+async function frameLoop(
+  p: FramePipeline,
+  signal: AbortSignal,
+  send: (frame: VideoFrame) => void,
+  canvasIo: boolean,
+): Promise<void> {
+  while (!signal.aborted) {
+    const reader = input;
+    if (!reader) return;
+    const result = await reader.read();
+    if (result.done) {
+      if (signal.aborted) return;
+      if (!nextInput) {
+        // The camera ended. The page ends the output, unless another camera is on its way (a
+        // setInput() whose old track was stopped before its message got here).
+        post({ type: 'input-ended' });
+        await new Promise<void>((resolve) => {
+          inputArrived = resolve;
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        inputArrived = null;
+        if (signal.aborted || !nextInput) return;
+      }
+      input = nextInput.getReader();
+      nextInput = null;
+      continue;
+    }
+    const frame = result.value;
+    const receivedAt = performance.now();
+    // canvas io frames were adopted when their message arrived.
+    if (!ledger.owns(frame)) ledger.adopt(frame);
+    if (signal.aborted) {
+      ledger.close(frame);
+      return;
+    }
+    // One exit for every frame: sent or closed here, whatever process() does. process() emits the
+    // frames that are ready (the one before this, held for its mask, and this one when it passes
+    // through); it holds GL state, never the VideoFrame.
+    try {
+      await p.process(frame, receivedAt, (out) => {
+        if (out !== frame) ledger.adopt(out);
+        ledger.handOff(out);
+        send(out);
+      });
+    } finally {
+      if (ledger.owns(frame)) ledger.close(frame);
+      if (canvasIo) post({ type: 'frame-done' });
+    }
+  }
+}
+
+/** Another camera: its frames are read from the next frame on; the output stays the same. */
+function switchInput(readable: ReadableStream<VideoFrame>): void {
+  if (!input) {
+    readable.cancel().catch(() => undefined);
+    return;
+  }
+  nextInput?.cancel().catch(() => undefined);
+  nextInput = readable;
+  input.cancel().catch(() => undefined);
+  inputArrived?.();
+}
+
 async function stop(): Promise<void> {
   if (statsTimer) clearInterval(statsTimer);
   statsTimer = null;
   abort?.abort(new DOMException('stopped', 'AbortError'));
+  input?.cancel().catch(() => undefined);
+  nextInput?.cancel().catch(() => undefined);
+  nextInput = null;
   await piping?.catch(() => undefined);
   pipeline?.dispose();
   ledger.closeAll();
@@ -218,6 +279,12 @@ scope.addEventListener('message', (event) => {
       ledger.adopt(message.frame);
       if (canvasFrames && !abort?.signal.aborted) canvasFrames.enqueue(message.frame);
       else ledger.close(message.frame);
+      break;
+    case 'input':
+      switchInput(message.readable);
+      break;
+    case 'fault':
+      pipeline?.simulateFault(message.fault);
       break;
     case 'stop':
       void stop();

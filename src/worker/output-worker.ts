@@ -1,0 +1,119 @@
+/// <reference lib="webworker" />
+/**
+ * The output track's writer (Chrome path). The MediaStreamTrackGenerator's writable is transferred
+ * here once and stays for the whole call; each pipeline worker gets a MessagePort to this worker
+ * and posts its output frames through it. A pipeline worker that dies (or is replaced after a lost
+ * GL context) takes no part of the output track with it: the next one is handed a new port and the
+ * app's RTCRtpSender keeps the same track.
+ *
+ * When frames stop coming (a pipeline worker died and is not yet found out, a restart, a camera
+ * that stalls) this worker repeats the last output frame at the camera's rate, so the call carries
+ * a still of the composited picture (never the raw camera: it only ever sees composited frames)
+ * instead of stopping: receivers and bandwidth estimators see a live stream. On its own it does so
+ * for AUTO_REPEAT_MS at most (a camera muted for minutes sends nothing, and nor does the output);
+ * during a restart the page asks for it until the new pipeline's first frame.
+ */
+import type { FromOutputWorker, ToOutputWorker } from '../protocol';
+
+const scope = self as unknown as {
+  postMessage(message: FromOutputWorker): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<ToOutputWorker>) => void): void;
+};
+
+let writer: WritableStreamDefaultWriter<VideoFrame> | null = null;
+let source: MessagePort | null = null;
+/** A reference to the newest frame written, for repeating; closed when replaced. */
+let last: VideoFrame | null = null;
+let lastWrittenAt = 0;
+/** When the last frame from a pipeline came. */
+let lastFrameAt = 0;
+let ticker: ReturnType<typeof setInterval> | null = null;
+let lastTimestamp = -Infinity;
+let frameIntervalMs = 1000 / 30;
+/** The page asked for repeats (a restart) until the next frame comes. */
+let repeatRequested = false;
+/** Silence after which repeats begin, in frame intervals. */
+const SILENT_INTERVALS = 4;
+/** How long repeats go on without the page asking for them. */
+const AUTO_REPEAT_MS = 10_000;
+let written = 0;
+let repeated = 0;
+let ended = false;
+
+function write(frame: VideoFrame, isRepeat: boolean): void {
+  // A frame not newer than the last one written (a repeat ran ahead of the restarted pipeline's
+  // first frames) would step the track's clock back: encoders drop or misorder such frames.
+  if (!writer || ended || frame.timestamp <= lastTimestamp) {
+    frame.close();
+    return;
+  }
+  lastTimestamp = frame.timestamp;
+  lastWrittenAt = performance.now();
+  if (!isRepeat) {
+    last?.close();
+    last = frame.clone();
+    written++;
+  } else {
+    repeated++;
+  }
+  // The generator closes what it is given; a write into a stopped track rejects and is closed here.
+  writer.write(frame).catch(() => frame.close());
+}
+
+/** Called every half frame interval while a source is attached: repeats the last frame if due. */
+function tick(): void {
+  if (!last || ended) return;
+  const silentMs = performance.now() - lastFrameAt;
+  if (silentMs < frameIntervalMs * SILENT_INTERVALS) return;
+  if (!repeatRequested && silentMs > AUTO_REPEAT_MS) return;
+  if (performance.now() - lastWrittenAt < frameIntervalMs) return;
+  const elapsedUs = Math.round((performance.now() - lastWrittenAt) * 1000);
+  write(new VideoFrame(last, { timestamp: lastTimestamp + elapsedUs }), true);
+}
+
+function end(): void {
+  if (ended) return;
+  ended = true;
+  if (ticker) clearInterval(ticker);
+  ticker = null;
+  source?.close();
+  source = null;
+  last?.close();
+  last = null;
+  writer?.close().catch(() => undefined);
+  writer = null;
+}
+
+scope.addEventListener('message', (event) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'open':
+      writer = message.writable.getWriter();
+      frameIntervalMs = message.frameRate > 0 ? 1000 / message.frameRate : frameIntervalMs;
+      ticker = setInterval(tick, Math.max(5, frameIntervalMs / 2));
+      break;
+    case 'source': {
+      // The previous pipeline's port: whatever it still delivers is from a pipeline that is gone.
+      source?.close();
+      const port = message.port;
+      source = port;
+      port.onmessage = (e: MessageEvent<{ frame: VideoFrame }>) => {
+        if (source !== port) {
+          e.data.frame.close();
+          return;
+        }
+        repeatRequested = false;
+        lastFrameAt = performance.now();
+        write(e.data.frame, false);
+      };
+      break;
+    }
+    case 'repeat':
+      repeatRequested = message.on;
+      break;
+    case 'close':
+      end();
+      scope.postMessage({ type: 'closed', written, repeated });
+      break;
+  }
+});
