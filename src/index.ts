@@ -16,6 +16,7 @@ export type {
   ModelPreset,
   ProcessorStats,
   Quality,
+  SimulatedFault,
   VirtualBackground,
   VirtualBackgroundOptions,
 } from './types';

@@ -20,15 +20,16 @@ import {
   type ToOutputWorker,
   type ToWorker,
   transferablesOf,
-  type WorkerFault,
   type WorkerIo,
 } from './protocol';
-import type { ProcessorStats, VirtualBackground, VirtualBackgroundOptions } from './types';
+import type {
+  ProcessorStats,
+  SimulatedFault,
+  VirtualBackground,
+  VirtualBackgroundOptions,
+} from './types';
 
 export type ProcessorState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
-
-/** Testing only (simulateFault): the pipeline worker killed, or a fault inside it (WorkerFault). */
-export type SimulatedFault = 'pipeline-crash' | WorkerFault;
 
 /** Why the output ended without stop() being called ('ended' event). */
 export type EndReason = 'input-ended' | 'failed';
@@ -302,6 +303,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     this.input?.removeEventListener('ended', this.onInputEnded);
     this.input = track;
     track.addEventListener('ended', this.onInputEnded);
+    this.frameRate = track.getSettings().frameRate ?? this.frameRate;
     if (this.element) {
       await this.element.setInput(track);
       return;
@@ -310,7 +312,11 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     if (!this.worker) return;
     const Processor = MediaStreamTrackProcessor as NonNullable<typeof MediaStreamTrackProcessor>;
     const processor = new Processor({ track, maxBufferSize: 2 });
-    const message: ToWorker = { type: 'input', readable: processor.readable };
+    const message: ToWorker = {
+      type: 'input',
+      readable: processor.readable,
+      frameRate: this.frameRate,
+    };
     this.worker.postMessage(message, [processor.readable as unknown as Transferable]);
   }
 

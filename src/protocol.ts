@@ -2,7 +2,7 @@
 import type { AssetUrls } from './asset-urls';
 import type { SerializedError } from './errors';
 import type { LevelModel } from './levels';
-import type { FramePath, ProcessorStats, Quality } from './types';
+import type { FramePath, ProcessorStats, Quality, SimulatedFault } from './types';
 
 /** Stats before any frame has flowed. */
 export function emptyStats(quality: Quality): ProcessorStats {
@@ -22,6 +22,7 @@ export function emptyStats(quality: Quality): ProcessorStats {
     inputPath: 'pending',
     outputPath: 'pending',
     framesOpen: 0,
+    glObjects: 0,
     framesWithoutMask: 0,
     framesReused: 0,
     segmentEvery: 1,
@@ -70,13 +71,8 @@ export type WorkerIo =
     }
   | { kind: 'canvas'; canvas: OffscreenCanvas };
 
-/**
- * Testing only (VirtualBackgroundProcessor.simulateFault): faults a real call meets, made on
- * demand. `context-lost`: WEBGL_lose_context on the pipeline's context. `segmenter-crash`: the
- * serving engine's worker terminated. `segmenter-throws`: the serving engine fails every request
- * from now on.
- */
-export type WorkerFault = 'context-lost' | 'segmenter-crash' | 'segmenter-throws';
+/** The faults made inside the pipeline worker (SimulatedFault, testing only). */
+export type WorkerFault = Exclude<SimulatedFault, 'pipeline-crash'>;
 
 export type ToWorker =
   | {
@@ -98,7 +94,7 @@ export type ToWorker =
     }
   | { type: 'frame'; frame: VideoFrame }
   /** streams io: read camera frames from here from now on (another camera, same output). */
-  | { type: 'input'; readable: ReadableStream<VideoFrame> }
+  | { type: 'input'; readable: ReadableStream<VideoFrame>; frameRate: number }
   | { type: 'fault'; fault: WorkerFault }
   | { type: 'stop' };
 

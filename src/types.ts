@@ -128,6 +128,8 @@ export interface ProcessorStats {
   outputPath: 'texture' | 'planes' | 'passthrough' | 'pending';
   /** VideoFrames the worker owns right now (input, background video, output); 0 after stop(). */
   framesOpen: number;
+  /** GL objects (textures, framebuffers, programs, buffers…) alive in the pipeline's context; 0 after stop(). */
+  glObjects: number;
   /** Frames that went out showing the background only because no mask existed yet. */
   framesWithoutMask: number;
   /** Frames composited with an earlier frame's mask because no newer one was ready (the segmenter was busy). */
@@ -140,9 +142,25 @@ export interface ProcessorStats {
 }
 
 export interface VirtualBackground extends EventTarget {
-  // events: 'error' (ErrorEvent-like with a typed error), 'stats'
+  // events: 'error' (ErrorEvent-like with a typed error), 'stats'; also 'updated',
+  // 'qualitychange', 'statechange', 'recovered', 'ended' (docs/api.md)
   start(track: MediaStreamTrack): Promise<MediaStreamTrack>; // resolves with the output track
   update(options: Partial<VirtualBackgroundOptions>): Promise<void>; // live, no gap in the output
   stats(): ProcessorStats;
   stop(): Promise<void>; // output track ends; every resource released
+  /** Another camera into the same output track (an addition to the contract, docs/api.md). */
+  setInput(track: MediaStreamTrack): Promise<void>;
 }
+
+/**
+ * Testing only (VirtualBackgroundProcessor.simulateFault): faults a long call meets, made on
+ * demand. `pipeline-crash`: the pipeline worker terminated without a word (the processor's
+ * watchdog must find out). `context-lost`: WEBGL_lose_context on the pipeline's context.
+ * `segmenter-crash`: the serving engine's worker ends itself. `segmenter-throws`: the serving
+ * engine fails every request from then on.
+ */
+export type SimulatedFault =
+  | 'pipeline-crash'
+  | 'context-lost'
+  | 'segmenter-crash'
+  | 'segmenter-throws';

@@ -4,6 +4,7 @@
  *   lib/index.js              the API (src/index.ts), ESM
  *   lib/livekit.js            the LiveKit track processor (src/livekit.ts), on top of ./index.js
  *   lib/worker.js             the pipeline worker
+ *   lib/output-worker.js      the output track's writer (outlives pipeline workers)
  *   lib/segmenter-worker.js   the engine worker, tasks-vision and onnxruntime-web inside
  *   lib/chunks/               code the entries share, and the engines (loaded when used)
  *   lib/assets/               the runtime assets (asset-urls.ts), copied from models/
@@ -38,6 +39,12 @@ const REWRITES = [
     entry: 'index.js',
   },
   {
+    source: 'src/processor.ts',
+    from: "'./worker/output-worker.ts'",
+    to: "'./output-worker.js'",
+    entry: 'index.js',
+  },
+  {
     source: 'src/worker/remote-segmenter.ts',
     from: "'./segmenter-worker.ts'",
     to: "'./segmenter-worker.js'",
@@ -51,6 +58,7 @@ const ENTRIES = {
   index: 'src/index.ts',
   livekit: 'src/livekit.ts',
   worker: 'src/worker/worker.ts',
+  'output-worker': 'src/worker/output-worker.ts',
   'segmenter-worker': 'src/worker/segmenter-worker.ts',
 };
 

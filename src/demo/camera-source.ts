@@ -19,7 +19,7 @@ function reasonOf(error: unknown): string {
 }
 
 /** The camera `deviceId` ('' for the default; a remembered camera that is gone: any camera). */
-async function openCamera(deviceId: string): Promise<MediaStreamTrack> {
+export async function openCamera(deviceId: string): Promise<MediaStreamTrack> {
   if (!navigator.mediaDevices?.getUserMedia) {
     throw new Error('navigator.mediaDevices.getUserMedia is unavailable');
   }

@@ -8,7 +8,7 @@ import {
 import { type BackgroundSelectDetail, choiceById } from './background-picker';
 import './background-picker';
 import './call-preview';
-import { listCameras, openSource, releaseSampleClip } from './camera-source';
+import { listCameras, openCamera, openSource, releaseSampleClip } from './camera-source';
 import './quality-select';
 import './keep-chooser';
 import { type DemoSettings, loadSettings, modelFor, saveSettings } from './settings';
@@ -128,6 +128,7 @@ export class VbDemo extends LitElement {
     vb?.removeEventListener('error', this.onProcessorError);
     vb?.removeEventListener('qualitychange', this.onQualityStep);
     vb?.removeEventListener('stats', this.onStats);
+    vb?.removeEventListener('ended', this.onProcessorEnded);
     void vb?.stop();
     this.processor = null;
     this.inputTrack?.stop();
@@ -199,6 +200,7 @@ export class VbDemo extends LitElement {
       vb.addEventListener('error', this.onProcessorError);
       vb.addEventListener('qualitychange', this.onQualityStep);
       vb.addEventListener('stats', this.onStats);
+      vb.addEventListener('ended', this.onProcessorEnded);
       this.processor = vb;
       const output = await vb.start(track);
       if (stale()) return; // teardown stopped the processor and the track
@@ -242,10 +244,50 @@ export class VbDemo extends LitElement {
     void this.run(this.generation);
   }
 
-  private onCameraChange(event: Event): void {
-    this.changeSettings({ cameraId: (event.target as HTMLSelectElement).value });
-    this.restart();
+  /**
+   * Another camera while running: swapped into the same output (setInput), as a call would, with
+   * no model reload and no gap; the old camera stops once the new one is in. From the sample clip
+   * (no camera before) or a failed start it starts over.
+   */
+  private async onCameraChange(event: Event): Promise<void> {
+    const cameraId = (event.target as HTMLSelectElement).value;
+    this.changeSettings({ cameraId });
+    const vb = this.processor;
+    if (!vb || this.status !== 'running' || this.usingSample) {
+      this.restart();
+      return;
+    }
+    const generation = this.generation;
+    try {
+      const track = await openCamera(cameraId);
+      if (generation !== this.generation || vb !== this.processor) {
+        track.stop();
+        return;
+      }
+      await vb.setInput(track);
+      const old = this.inputTrack;
+      this.inputTrack = track;
+      this.inputStream = new MediaStream([track]);
+      old?.stop();
+      const { width, height } = track.getSettings();
+      const size = width && height ? ` at ${width}×${height}` : '';
+      this.sourceNotice = `Camera in use: ${track.label || 'default camera'}${size}`;
+    } catch (error) {
+      // The camera in use goes on; say why the other one could not be had.
+      this.error = toShownError(error);
+    }
   }
+
+  /** The output ended without stop(): the camera was unplugged or stopped, or the pipeline gave up. */
+  private readonly onProcessorEnded = (event: Event): void => {
+    const { reason } = (event as CustomEvent<{ reason: string }>).detail;
+    this.status = 'failed';
+    if (reason === 'input-ended') {
+      this.error = toShownError(
+        new Error('The camera stopped (unplugged or taken by another app)'),
+      );
+    }
+  };
 
   private async onBackgroundSelect(event: CustomEvent<BackgroundSelectDetail>): Promise<void> {
     const vb = this.processor;
@@ -392,7 +434,7 @@ export class VbDemo extends LitElement {
               cameras: this.cameras,
               cameraId: this.settings.cameraId,
               offerRetry: this.usingSample || this.status === 'failed',
-              onChange: (e) => this.onCameraChange(e),
+              onChange: (e) => void this.onCameraChange(e),
               onRetry: () => this.restart(),
             })}
           </div>

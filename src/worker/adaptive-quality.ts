@@ -36,7 +36,8 @@ export class AdaptiveQuality {
 
   constructor(
     private requested: Quality,
-    private readonly sourceFps: number,
+    /** The camera's frame rate; a camera swap (setInput) sets its own. */
+    public sourceFps: number,
     private readonly holdMs = 3000,
     private readonly upHoldMs = 5000,
     private readonly minIntervalMs = 5000,

@@ -33,3 +33,48 @@ export function createPipelineContext(canvas: OffscreenCanvas): WebGL2RenderingC
     );
   return gl;
 }
+
+const COUNTED = [
+  'Texture',
+  'Framebuffer',
+  'Renderbuffer',
+  'Buffer',
+  'Program',
+  'Shader',
+  'VertexArray',
+  'Sampler',
+  'Query',
+  'TransformFeedback',
+] as const;
+
+/**
+ * Counts the GL objects alive in `gl`: every create* adds one, every delete* of a live one takes
+ * it away. A leak shows as a count that grows over a long call or stays above 0 after stop()
+ * (stats().glObjects, `npm run soak`). Wraps the context's own methods: every stage and twgl.js
+ * go through them, and creation is rare (stages are built once and reused), so it costs nothing
+ * per frame.
+ */
+export function countGlObjects(gl: WebGL2RenderingContext): { readonly live: number } {
+  const live = new Set<unknown>();
+  // The methods are looked up by name: the context is indexed as a plain record here.
+  const methods = gl as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const kind of COUNTED) {
+    const create = methods[`create${kind}`]?.bind(gl);
+    const remove = methods[`delete${kind}`]?.bind(gl);
+    if (!create || !remove) continue;
+    methods[`create${kind}`] = (...args: unknown[]) => {
+      const object = create(...args);
+      if (object) live.add(object);
+      return object;
+    };
+    methods[`delete${kind}`] = (object: unknown) => {
+      if (object) live.delete(object);
+      return remove(object);
+    };
+  }
+  return {
+    get live() {
+      return live.size;
+    },
+  };
+}

@@ -50,7 +50,8 @@ export class MaskScheduler {
    * @param headroom share of the interval the pipeline may use (the rest is the browser's)
    */
   constructor(
-    private readonly frameIntervalMs: number,
+    /** The camera's frame interval; a camera swap (setInput) sets its own. */
+    public frameIntervalMs: number,
     private readonly headroom = 0.85,
   ) {
     this.dutyNow = this.settings.maxDuty;

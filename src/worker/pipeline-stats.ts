@@ -15,6 +15,7 @@ export interface StatsContext {
   /** The output path the settings force, or 'auto' to report the input path. */
   outputPathSetting: FramePath;
   framesOpen: number;
+  glObjects: number;
 }
 
 export class PipelineStats {
@@ -25,7 +26,7 @@ export class PipelineStats {
   private framesDropped = 0;
   private framesWithoutMask = 0;
   private firstTimestampUs: number | null = null;
-  private readonly frameIntervalUs: number;
+  private frameIntervalUs = 0;
   private readonly inRate = new RateMeter();
   private readonly outRate = new RateMeter();
   private readonly maskRate = new RateMeter();
@@ -35,6 +36,11 @@ export class PipelineStats {
   private lastPath: ProcessorStats['inputPath'] = 'pending';
 
   constructor(frameRate: number) {
+    this.setFrameRate(frameRate);
+  }
+
+  /** The camera's declared rate (a camera swap brings its own). */
+  setFrameRate(frameRate: number): void {
     this.frameIntervalUs = frameRate > 0 ? 1e6 / frameRate : 0;
   }
 
@@ -110,6 +116,7 @@ export class PipelineStats {
       outputPath:
         !composited || ctx.outputPathSetting === 'auto' ? this.lastPath : ctx.outputPathSetting,
       framesOpen: ctx.framesOpen,
+      glObjects: ctx.glObjects,
       framesWithoutMask: this.framesWithoutMask,
       framesReused: this.framesReused,
       segmentEvery: maskFps > 0 ? Math.max(1, Math.round((outFps / maskFps) * 10) / 10) : 1,

@@ -22,7 +22,7 @@ import { choiceContextFor, engineKey } from './engine-choice';
 import { swapDownscale } from './engine-slots';
 import { FrameCompositor } from './frame-compositor';
 import type { FrameLedger } from './frame-ledger';
-import { createPipelineContext } from './gl-context';
+import { countGlObjects, createPipelineContext } from './gl-context';
 import { drawHeldFrame, type HeldFrame, type HeldFrameContext } from './held-frame';
 import { LevelSwitch } from './level-switch';
 import { requestOwnMask } from './mask-request';
@@ -38,6 +38,8 @@ export class FramePipeline implements HeldFrameContext {
   private readonly canvas: OffscreenCanvas;
   private readonly gl: WebGL2RenderingContext;
   private readonly software: boolean;
+  /** GL objects alive in the context (stats().glObjects): 0 again after dispose(). */
+  private readonly glObjects: { readonly live: number };
   readonly compositor: FrameCompositor;
   readonly levels: LevelSwitch;
   readonly probe: PathProbe;
@@ -70,6 +72,7 @@ export class FramePipeline implements HeldFrameContext {
     this.canvas = outputCanvas ?? new OffscreenCanvas(16, 16);
     const gl = createPipelineContext(this.canvas);
     this.gl = gl;
+    this.glObjects = countGlObjects(gl);
     this.canvas.addEventListener('webglcontextlost', (event) => {
       event.preventDefault();
       if (this.disposed) return; // dispose() loses the context on purpose
@@ -140,6 +143,14 @@ export class FramePipeline implements HeldFrameContext {
     } else {
       levels.replaceEngine().catch((error: unknown) => this.report(error, false));
     }
+  }
+
+  /** Another camera's declared frame rate: what the scheduler, adaptive quality and the stats measure against. */
+  setFrameRate(frameRate: number): void {
+    if (!(frameRate > 0)) return;
+    this.counters.setFrameRate(frameRate);
+    this.scheduler.frameIntervalMs = 1000 / frameRate;
+    this.adaptive.sourceFps = frameRate;
   }
 
   /** Testing only: faults a call meets (VirtualBackgroundProcessor.simulateFault). */
@@ -333,6 +344,7 @@ export class FramePipeline implements HeldFrameContext {
       backendChoice: this.levels.backendChoice,
       outputPathSetting: this.settings.outputPath,
       framesOpen: this.ledger.count,
+      glObjects: this.glObjects.live,
     });
   }
 

@@ -27,11 +27,14 @@ interface Pending {
 
 const LOAD_TIMEOUT_MS = 60_000;
 /**
- * A request unanswered this long (times the test slow-down) means the worker is gone: a worker
- * that crashes or is killed for memory fires no event here. The slowest engine answers in under
- * 1 s at p95 on this project's 2-core machine (DeepLab at 720p, docs/benchmarks.md).
+ * A request unanswered for STALL_ANSWERS times the slowest answer so far (before the first: its
+ * load, which ran a warm-up inference), and never under STALL_MS, means the worker is gone: a
+ * worker that crashes or is killed for memory fires no event here. Scaled by the engine's own
+ * pace because engines differ by 100x: the landscape model answers in 10–50 ms here, WebGPU on
+ * SwiftShader in 1.6–8.8 s.
  */
 const STALL_MS = 4000;
+const STALL_ANSWERS = 8;
 
 export class RemoteSegmenter {
   private readonly freePixels: ArrayBuffer[] = [];
@@ -41,6 +44,8 @@ export class RemoteSegmenter {
   private disposed = false;
   /** The worker stopped answering or failed to run: every request fails at once from then on. */
   dead = false;
+  /** The slowest answer so far, ms (slow-down included). */
+  private slowestMs = 0;
 
   private constructor(
     private readonly worker: Worker,
@@ -177,10 +182,16 @@ export class RemoteSegmenter {
             `${this.spec.modelName}: the segmenter worker stopped answering`,
           ),
         );
-      }, STALL_MS * Math.max(1, slowdown));
+      }, this.stallLimitMs(slowdown));
       this.pending.set(id, { timestampUs, crop: { ...crop }, timer, resolve, reject });
       this.worker.postMessage(message, mask ? [buffer, mask] : [buffer]);
     });
+  }
+
+  /** How long a request may go unanswered before the worker counts as gone. */
+  private stallLimitMs(slowdown: number): number {
+    const pace = this.slowestMs > 0 ? this.slowestMs : this.loadMs * Math.max(1, slowdown);
+    return Math.max(STALL_MS, STALL_ANSWERS * pace);
   }
 
   /** Hands a result's mask buffer back for the next request. */
@@ -195,6 +206,7 @@ export class RemoteSegmenter {
     if (this.freePixels.length < 2) this.freePixels.push(m.pixels);
     if (!p) return;
     clearTimeout(p.timer);
+    if (m.type === 'mask') this.slowestMs = Math.max(this.slowestMs, m.inferenceMs);
     if (m.type === 'mask') {
       p.resolve({
         mask: new Float32Array(m.mask),

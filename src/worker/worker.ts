@@ -281,6 +281,7 @@ scope.addEventListener('message', (event) => {
       else ledger.close(message.frame);
       break;
     case 'input':
+      pipeline?.setFrameRate(message.frameRate);
       switchInput(message.readable);
       break;
     case 'fault':

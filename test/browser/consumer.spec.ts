@@ -149,6 +149,7 @@ test('the tarball holds the library, its types, workers, assets and command, and
       'lib/livekit.js',
       'lib/types/livekit.d.ts',
       'lib/worker.js',
+      'lib/output-worker.js',
       'lib/segmenter-worker.js',
       'lib/types/index.d.ts',
       'lib/assets/manifest.json',

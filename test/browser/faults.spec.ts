@@ -1,6 +1,11 @@
 import { expect, test } from '@playwright/test';
 import { openPage, regions } from './helpers';
-import type { CameraChangesResult, FaultRunResult, LifecycleResult } from './page/call-events';
+import type {
+  CameraChangesResult,
+  FaultRunResult,
+  HiddenPageResult,
+  LifecycleResult,
+} from './page/call-events';
 
 const MODULE = '/test/browser/page/call-events.ts';
 
@@ -79,58 +84,62 @@ function stepOf(r: FaultRunResult, name: string) {
   return s;
 }
 
-test('faults mid-call: lost GL context, segmenter crash and failures, pipeline worker killed; never the raw room', async ({
+test('segmenter faults mid-call: a crashed engine is replaced, one that keeps failing steps the level down; never the raw room', async ({
   page,
 }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(150_000);
   const logs = await openPage(page);
-  const r = await runScenario<FaultRunResult>(page, 'faultRecovery').catch((e) => {
+  const r = await runScenario<FaultRunResult>(page, 'segmenterFaults').catch((e) => {
     throw new Error(`${e}\n${logs.slice(-30).join('\n')}`);
   });
-  logSteps('faults', r);
+  logSteps('segmenter faults', r);
   for (const s of r.steps) {
-    // Every frame, through every fault: the background green, never the room, never black, and
-    // frames keep coming (the output worker repeats the last one while the pipeline is replaced).
+    // Every frame: the background green (the last mask serves), never black, no gap.
     expect(s.phase.minBackgroundGreen, s.name).toBeGreaterThanOrEqual(0.9);
     expect(s.phase.black, s.name).toBe(0);
-    expect(s.phase.wrongSize, s.name).toBe(0);
     expect(s.phase.largestGapMs, s.name).toBeLessThan(600);
     expect(s.outcomeAfterMs, s.name).not.toBeNull();
   }
-  // A lost context: a new pipeline under the same output track.
-  expect(stepOf(r, 'GL context lost').events.some((e) => e.startsWith('recovered'))).toBe(true);
-  // A segmenter crash: the last mask serves, a new engine of the same level takes over.
-  expect(stepOf(r, 'segmenter worker crash').quality).toBe('accurate');
+  // A crash: a new engine of the same level takes over and masks come again.
+  const crash = stepOf(r, 'segmenter worker crash');
+  expect(crash.quality).toBe('accurate');
+  expect(r.errors[0]?.code).toBe('segmentation-failed');
   // The second engine failure in a minute: the level steps down to the next engine.
   const throws = stepOf(r, 'segmenter throws');
   expect(throws.events.some((e) => /qualitychange.*"engine-failed"/.test(e))).toBe(true);
   expect(throws.quality).toBe('balanced');
   expect(throws.phase.personKeptShare).toBeGreaterThan(0.8);
-  // A killed pipeline worker: found by its silence and replaced.
-  expect(stepOf(r, 'pipeline worker killed').events.some((e) => e.startsWith('recovered'))).toBe(
-    true,
-  );
   expect(r.ended).toEqual([]);
   expect(r.framesOpenAfter).toBe(0);
 });
 
-test('repeated pipeline crashes end in a typed pipeline-failed error and an ended output, never raw frames', async ({
+test('pipeline faults: a killed worker and lost GL contexts are recovered under the same track; the fourth in a minute ends it with pipeline-failed; never the raw room', async ({
   page,
 }) => {
   test.setTimeout(120_000);
   const logs = await openPage(page);
-  const r = await runScenario<FaultRunResult>(page, 'repeatedCrashes').catch((e) => {
+  const r = await runScenario<FaultRunResult>(page, 'pipelineFaults').catch((e) => {
     throw new Error(`${e}\n${logs.slice(-30).join('\n')}`);
   });
-  logSteps('crashes', r);
+  logSteps('pipeline faults', r);
   for (const s of r.steps) {
+    // Every frame: the background green, never black; frames all along (the output worker
+    // repeats the last one while a new pipeline starts).
     expect(s.phase.minBackgroundGreen, s.name).toBeGreaterThanOrEqual(0.9);
     expect(s.phase.black, s.name).toBe(0);
+    expect(s.phase.wrongSize, s.name).toBe(0);
     expect(s.outcomeAfterMs, s.name).not.toBeNull();
   }
-  for (const i of [1, 2, 3]) {
-    expect(stepOf(r, `killed (${i})`).events.some((e) => e.startsWith('recovered'))).toBe(true);
+  for (const name of ['pipeline worker killed', 'GL context lost', 'GL context lost again']) {
+    const s = stepOf(r, name);
+    expect(
+      s.events.some((e) => e.startsWith('recovered')),
+      name,
+    ).toBe(true);
+    expect(s.phase.largestGapMs, name).toBeLessThan(600);
   }
+  expect(stepOf(r, 'pipeline worker killed').events.join()).toMatch(/worker-unresponsive/);
+  expect(stepOf(r, 'GL context lost').events.join()).toMatch(/worker-error.*gl-error/);
   expect(r.errors.map((e) => e.code)).toContain('pipeline-failed');
   expect(r.ended).toEqual([{ reason: 'failed' }]);
   expect(r.outputState).toBe('ended');
@@ -158,7 +167,22 @@ test('API edges: start() twice, stop() during start-up, updates over a level swi
   // Updates over a switch apply in call order: the last level wins, every promise settles.
   expect(r.updatesDuringSwitch.outcomes).toEqual(['resolved', 'resolved', 'resolved']);
   expect(r.updatesDuringSwitch.quality).toBe('fast');
-  expect(r.updatesDuringSwitch.frames).toBeGreaterThan(20);
+  expect(r.updatesDuringSwitch.frames).toBeGreaterThanOrEqual(30);
   expect(r.updatesDuringSwitch.minBackgroundGreen).toBeGreaterThanOrEqual(0.9);
   await expect.poll(() => page.workers().length).toBe(0);
+});
+
+test('hidden page: the output keeps its frame rate with main-thread timers at 1 Hz and no animation frames', async ({
+  page,
+}) => {
+  const logs = await openPage(page);
+  const r = await runScenario<HiddenPageResult>(page, 'hiddenPage').catch((e) => {
+    throw new Error(`${e}\n${logs.slice(-30).join('\n')}`);
+  });
+  console.log('[hidden]', JSON.stringify(r));
+  // The hiding held: the page's own 10 ms timer ran about once a second.
+  expect(r.hiddenTimerTicks).toBeLessThanOrEqual(6);
+  expect(r.visibleFps).toBeGreaterThan(10);
+  expect(r.hiddenFps / r.visibleFps).toBeGreaterThanOrEqual(0.8);
+  expect(r.minBackgroundGreenHidden).toBeGreaterThanOrEqual(0.9);
 });

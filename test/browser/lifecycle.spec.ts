@@ -195,12 +195,28 @@ test('bad input gives typed errors and never stops a running pipeline', async ({
       vb.update({ background: { kind: 'image', source: '/no-such-image.png' } }),
     );
     const badUpdate = await codeOf(() => vb.update({ background: { kind: 'color', color: '' } }));
+    const inputsUrl = '/test/browser/page/inputs.ts';
+    const { hugePng } = (await import(inputsUrl)) as typeof import('./page/inputs');
+    const garbage = new Blob([new Uint8Array(4096).fill(7)], { type: 'image/png' });
+    const pictures = {
+      undecodable: await codeOf(() =>
+        vb.update({ background: { kind: 'image', source: garbage } }),
+      ),
+      huge: await codeOf(async () =>
+        vb.update({ background: { kind: 'image', source: await hugePng(20000, 20000) } }),
+      ),
+      // Kept, scaled down to 4096 wide on decode.
+      large: await codeOf(async () =>
+        vb.update({ background: { kind: 'image', source: await hugePng(6000, 4000) } }),
+      ),
+      video: await codeOf(() => vb.update({ background: { kind: 'video', source: garbage } })),
+    };
     const framesAfter = await framesPast(framesBefore + 10);
     await vb.stop();
     const afterStop = await codeOf(() => vb.update({ quality: 'fast' }));
     const restart = await codeOf(() => vb.start(track));
     track.stop();
-    return { codes, badImage, badUpdate, framesBefore, framesAfter, afterStop, restart };
+    return { codes, badImage, badUpdate, pictures, framesBefore, framesAfter, afterStop, restart };
   }, API);
   console.log('[errors]', result);
   expect(result.codes).toEqual({
@@ -212,6 +228,12 @@ test('bad input gives typed errors and never stops a running pipeline', async ({
   });
   expect(result.badImage).toBe('asset-load-failed');
   expect(result.badUpdate).toBe('invalid-option');
+  expect(result.pictures).toEqual({
+    undecodable: 'asset-load-failed',
+    huge: 'asset-load-failed',
+    large: 'no error',
+    video: 'asset-load-failed',
+  });
   expect(result.framesAfter).toBeGreaterThan(result.framesBefore + 10);
   expect(result.afterStop).toBe('invalid-state');
   expect(result.restart).toBe('invalid-state');
@@ -225,9 +247,14 @@ test('bad input gives typed errors and never stops a running pipeline', async ({
         }
       ).workersCreated,
   );
-  // The library's part: each pipeline worker it started (the failed start's and the running
-  // one's) was terminated.
-  expect(created.map((w) => w.name)).toEqual(['virtual-background', 'virtual-background']);
+  // The library's part: each worker it started (the failed start's and the running one's: the
+  // output track's writer, then the pipeline) was terminated.
+  expect(created.map((w) => w.name)).toEqual([
+    'virtual-background-output',
+    'virtual-background',
+    'virtual-background-output',
+    'virtual-background',
+  ]);
   expect(
     created.every((w) => w.terminatedAt !== null),
     JSON.stringify(created),

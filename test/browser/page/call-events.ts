@@ -310,36 +310,39 @@ async function faultyCall(regions: Region[], quality: 'fast' | 'accurate') {
 }
 
 /**
- * At `accurate` (two models in onnxruntime-web) on green, each fault in turn: a lost GL context;
- * the serving engine's worker crashing; the engine failing every request (the second engine
- * failure in a minute: the level steps down); the pipeline worker killed.
+ * At `accurate` (two models in onnxruntime-web) on green: the serving engine's worker crashes (a
+ * new engine of the same level takes over), then the new engine fails every request (the second
+ * engine failure in a minute: the level steps down to `balanced`, on another engine).
  */
-export async function faultRecovery(regions: Region[]): Promise<FaultRunResult> {
+export async function segmenterFaults(regions: Region[]): Promise<FaultRunResult> {
   const call = await faultyCall(regions, 'accurate');
-  await call.fault('GL context lost', 'context-lost', /^recovered/, 30_000);
   // Masks again once a new engine serves (its stats come with the next stats message).
-  let segmented = call.vb.stats().framesSegmented;
-  let since = performance.now();
-  const masksFlow = () => {
-    const now = call.vb.stats().framesSegmented;
-    if (now < segmented) segmented = now;
-    return now > segmented + 10 && performance.now() - since > 1000;
-  };
-  await call.fault('segmenter worker crash', 'segmenter-crash', masksFlow, 30_000);
-  segmented = call.vb.stats().framesSegmented;
-  since = performance.now();
+  const segmented = call.vb.stats().framesSegmented;
+  const since = performance.now();
+  const masksFlow = () =>
+    call.vb.stats().framesSegmented > segmented + 10 && performance.now() - since > 1000;
+  // Found out after 8 times the slowest answer so far (at least 4 s), then a new engine loads.
+  await call.fault('segmenter worker crash', 'segmenter-crash', masksFlow, 45_000);
   await call.fault('segmenter throws', 'segmenter-throws', /^qualitychange/, 30_000);
-  await call.fault('pipeline worker killed', 'pipeline-crash', /^recovered/, 30_000);
   return call.finish();
 }
 
-/** At `fast`, the pipeline worker killed four times in a row: three restarts, then the end. */
-export async function repeatedCrashes(regions: Region[]): Promise<FaultRunResult> {
+/**
+ * At `fast` on green, the pipeline worker fails again and again: killed (found by its silence),
+ * then its GL context lost three times (each a fatal error in the worker, restarted at once). The
+ * fourth restart within a minute is one too many.
+ */
+export async function pipelineFaults(regions: Region[]): Promise<FaultRunResult> {
   const call = await faultyCall(regions, 'fast');
-  for (let i = 1; i <= 3; i++) {
-    await call.fault(`killed (${i})`, 'pipeline-crash', /^recovered/, 20_000);
-  }
-  await call.fault('killed (4)', 'pipeline-crash', () => call.out.readyState === 'ended', 20_000);
+  await call.fault('pipeline worker killed', 'pipeline-crash', /^recovered/, 20_000);
+  await call.fault('GL context lost', 'context-lost', /^recovered/, 20_000);
+  await call.fault('GL context lost again', 'context-lost', /^recovered/, 20_000);
+  await call.fault(
+    'a fourth failure',
+    'context-lost',
+    () => call.out.readyState === 'ended',
+    20_000,
+  );
   return call.finish();
 }
 
@@ -428,7 +431,9 @@ export async function lifecycleEdges(regions: Region[]): Promise<LifecycleResult
     ),
   );
   const judge = judgeOutput(out, regions, () => LANDSCAPE(1280, 720));
-  await sleep(2000);
+  // Thirty frames after the updates, however long a loaded machine takes to draw them.
+  const deadline = performance.now() + 15_000;
+  while (judge.verdicts.length < 30 && performance.now() < deadline) await sleep(100);
   await judge.stop();
   const greens = judge.verdicts.map((v) => v.backgroundGreen);
   const updatesDuringSwitch = {
@@ -440,4 +445,79 @@ export async function lifecycleEdges(regions: Region[]): Promise<LifecycleResult
   await vb.stop();
   cam.stop();
   return { startTwice, stopDuringStart, updatesDuringSwitch, badTracks, setInputWhenIdle };
+}
+
+export interface HiddenPageResult {
+  visibleFps: number;
+  hiddenFps: number;
+  minBackgroundGreenHidden: number;
+  /** Timer callbacks the page's own 10 ms interval got in the hidden span (the throttling held). */
+  hiddenTimerTicks: number;
+  animationFramesHidden: number;
+}
+
+/**
+ * What a hidden tab does to a page, done to this one: timers throttled to once a second, no
+ * animation frames, `document.visibilityState` 'hidden' and its event. (Headless Chromium here
+ * keeps every page visible and unthrottled whatever is tried: another page brought to the front,
+ * a new tab through the DevTools protocol, a minimized window, even a headed browser under Xvfb
+ * with Playwright's anti-throttling switches removed: docs/testing.md.) The output's frame rate
+ * hidden against visible, in the same run.
+ */
+export async function hiddenPage(regions: Region[]): Promise<HiddenPageResult> {
+  const realSetTimeout = window.setTimeout.bind(window);
+  const realSetInterval = window.setInterval.bind(window);
+  const realRaf = window.requestAnimationFrame.bind(window);
+  const wait = (ms: number) => new Promise((r) => realSetTimeout(r, ms));
+  const cam = await camera();
+  const vb = await createVirtualBackground({ quality: 'balanced', background: GREEN_BG });
+  const out = await vb.start(cam);
+  const judge = judgeOutput(out, regions, () => LANDSCAPE(1280, 720));
+  await wait(2500);
+  const rate = async (ms: number) => {
+    const from = judge.verdicts.length;
+    const t0 = performance.now();
+    await wait(ms);
+    return ((judge.verdicts.length - from) * 1000) / (performance.now() - t0);
+  };
+  const visibleFps = await rate(5000);
+  // Hide: what Chrome does to a background tab's main thread.
+  type TimerFn = (handler: TimerHandler, timeout?: number, ...args: unknown[]) => number;
+  const throttle =
+    (real: TimerFn): TimerFn =>
+    (handler, timeout, ...args) =>
+      real(handler, Math.max(1000, timeout ?? 0), ...args);
+  window.setTimeout = throttle(realSetTimeout as TimerFn) as typeof window.setTimeout;
+  window.setInterval = throttle(realSetInterval as TimerFn) as typeof window.setInterval;
+  let animationFramesHidden = 0;
+  window.requestAnimationFrame = () => {
+    animationFramesHidden++;
+    return 0;
+  };
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+  document.dispatchEvent(new Event('visibilitychange'));
+  let hiddenTimerTicks = 0;
+  const ticker = window.setInterval(() => hiddenTimerTicks++, 10);
+  const hiddenFrom = performance.now();
+  const hiddenFps = await rate(5000);
+  const hiddenTo = performance.now();
+  clearInterval(ticker);
+  window.setTimeout = realSetTimeout as typeof window.setTimeout;
+  window.setInterval = realSetInterval as typeof window.setInterval;
+  window.requestAnimationFrame = realRaf;
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+  Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+  document.dispatchEvent(new Event('visibilitychange'));
+  await judge.stop();
+  await vb.stop();
+  cam.stop();
+  const hidden = judge.verdicts.filter((v) => v.at >= hiddenFrom && v.at <= hiddenTo);
+  return {
+    visibleFps,
+    hiddenFps,
+    minBackgroundGreenHidden: Math.min(...hidden.map((v) => v.backgroundGreen)),
+    hiddenTimerTicks,
+    animationFramesHidden,
+  };
 }

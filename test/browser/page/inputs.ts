@@ -60,3 +60,48 @@ export async function camera(
   if (!track) throw new Error('no camera track');
   return track;
 }
+
+/** CRC-32 (PNG chunks). */
+function crc32(bytes: Uint8Array): number {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+/**
+ * A black PNG of any size, made small: 1 bit per pixel and deflated (a 20000x20000 one is about
+ * 50 KB), for the picture-too-large checks. Its pixels, decoded, would take width x height x 4 bytes.
+ */
+export async function hugePng(width: number, height: number): Promise<Blob> {
+  const row = 1 + Math.ceil(width / 8);
+  const raw = new Uint8Array(row * height); // filter byte 0 and black pixels: all zeros
+  const deflated = new Uint8Array(
+    await new Response(
+      new Blob([raw]).stream().pipeThrough(new CompressionStream('deflate')),
+    ).arrayBuffer(),
+  );
+  const chunk = (type: string, data: Uint8Array) => {
+    const body = new Uint8Array(4 + data.length);
+    body.set([...type].map((c) => c.charCodeAt(0)));
+    body.set(data, 4);
+    const out = new Uint8Array(8 + data.length + 4);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, data.length);
+    out.set(body, 4);
+    view.setUint32(8 + data.length, crc32(body));
+    return out;
+  };
+  const header = new Uint8Array(13);
+  const hv = new DataView(header.buffer);
+  hv.setUint32(0, width);
+  hv.setUint32(4, height);
+  header.set([1, 0, 0, 0, 0], 8); // bit depth 1, greyscale, deflate, no filter method, no interlace
+  const signature = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return new Blob(
+    [signature, chunk('IHDR', header), chunk('IDAT', deflated), chunk('IEND', new Uint8Array(0))],
+    { type: 'image/png' },
+  );
+}
