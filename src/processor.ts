@@ -172,8 +172,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         this.element = element;
         this.output = element.output;
       }
-      const worker = await this.launchPipeline();
-      this.element?.attach(worker);
+      await this.launchPipeline();
       this.setState('running');
       track.addEventListener('ended', this.onInputEnded);
       this.watchdog = setInterval(() => this.checkPipeline(), 1000);
@@ -216,9 +215,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
       io = { kind: 'streams', readable: processor.readable, output: channel.port1 };
       transfer.push(processor.readable as unknown as Transferable, channel.port1);
     } else {
-      const element = this.element as ElementTransport;
-      io = { kind: 'canvas', canvas: element.canvas };
-      transfer.push(element.canvas);
+      io = { kind: 'canvas' };
     }
     const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), {
       type: 'module',
@@ -286,6 +283,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     } finally {
       this.cancelLaunch = null;
     }
+    this.element?.attach(worker);
     return worker;
   }
 
@@ -366,8 +364,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
   /**
    * The pipeline worker died or failed: a new one starts under the same output track, which
    * repeats the last composited frame meanwhile (never a raw one). More than MAX_RESTARTS in
-   * RESTART_WINDOW_MS, or a restart that fails, ends the output with 'pipeline-failed'. The
-   * element transport's output canvas went with the worker: there a failure ends the output.
+   * RESTART_WINDOW_MS, or a restart that fails, ends the output with 'pipeline-failed'.
    */
   private async recover(
     reason: 'worker-unresponsive' | 'worker-error',
@@ -376,19 +373,20 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     if (this.recovering || this.state !== 'running') return;
     const outputWorker = this.outputWorker;
     const failures = this.restarts.record(performance.now());
-    if (!outputWorker || failures > MAX_RESTARTS) {
-      const error = outputWorker
-        ? new VirtualBackgroundError(
-            'pipeline-failed',
-            `the pipeline failed ${failures} times within ${RESTART_WINDOW_MS / 1000} s; last: ${cause.message}`,
-          )
-        : cause;
-      this.fail(error);
+    if (failures > MAX_RESTARTS) {
+      this.fail(
+        new VirtualBackgroundError(
+          'pipeline-failed',
+          `the pipeline failed ${failures} times within ${RESTART_WINDOW_MS / 1000} s; last: ${cause.message}`,
+        ),
+      );
       return;
     }
     this.recovering = true;
+    // The element transport's canvas shows its last picture meanwhile; its captured track
+    // repeats it as a canvas capture does.
     const repeat: ToOutputWorker = { type: 'repeat', on: true };
-    outputWorker.postMessage(repeat);
+    outputWorker?.postMessage(repeat);
     this.worker?.terminate();
     this.worker = null;
     this.rejectPendingUpdates(

@@ -59,8 +59,8 @@ export interface WorkerSettings {
 
 /**
  * Where frames come from and go to. `streams`: transferred breakout-box streams. `canvas`: frames
- * arrive one by one as 'frame' messages and the output is drawn into a canvas transferred from the
- * page, whose captureStream() is the output track.
+ * arrive one by one as 'frame' messages and each output picture goes back as an ImageBitmap, which
+ * the page shows in the canvas its output track captures (element-transport.ts).
  */
 export type WorkerIo =
   | {
@@ -69,7 +69,8 @@ export type WorkerIo =
       /** To the output worker (output-worker.ts), which writes the output track: `{ frame }` messages. */
       output: MessagePort;
     }
-  | { kind: 'canvas'; canvas: OffscreenCanvas };
+  /** Frames come as 'frame' messages; each picture goes back as an ImageBitmap in 'frame-done'. */
+  | { kind: 'canvas' };
 
 /** The faults made inside the pipeline worker (SimulatedFault, testing only). */
 export type WorkerFault = Exclude<SimulatedFault, 'pipeline-crash'>;
@@ -105,7 +106,7 @@ export type FromWorker =
   | { type: 'update-failed'; id: number; error: SerializedError }
   | { type: 'stats'; stats: ProcessorStats }
   /** canvas io: the last 'frame' is done with, the page may send the next. */
-  | { type: 'frame-done' }
+  | { type: 'frame-done'; bitmap: ImageBitmap | null }
   /** Adaptive quality moved the level (the user's choice stays the ceiling). */
   | {
       type: 'quality';

@@ -55,6 +55,8 @@ export class FrameCompositor {
   private blurSource: DownscaleStage | null = null;
   private blurRadius = DEFAULT_BLUR_RADIUS;
   private colour: [number, number, number, number] = [0, 0, 0, 1];
+  /** canvas io: the newest picture not yet taken. */
+  private bitmap: ImageBitmap | null = null;
   /** Capture timestamp of the newest frame whose drawing began: the boundary of a background change. */
   private lastDrawn: number | null = null;
 
@@ -62,7 +64,11 @@ export class FrameCompositor {
     private readonly gl: WebGL2RenderingContext,
     /** Where texture-path output is drawn: new VideoFrame(canvas) reads it. */
     private readonly canvas: OffscreenCanvas,
-    /** canvas io: the canvas is the output; compose() draws into it and returns no frame. */
+    /**
+     * canvas io: compose() returns no frame; each picture is taken from the canvas as an
+     * ImageBitmap (takeBitmap) for the page, which shows it in the canvas its output track
+     * captures.
+     */
     readonly canvasSink: boolean,
     private readonly outputPathSetting: FramePath,
     private readonly ledger: FrameLedger,
@@ -171,7 +177,11 @@ export class FrameCompositor {
         this.canvas.height = picture.height;
       }
       this.composite.render(picture, mask.texture, bg, edge, true);
-      if (!this.canvasSink) {
+      if (this.canvasSink) {
+        // The page has not taken the last one: this newer picture replaces it.
+        this.bitmap?.close();
+        this.bitmap = this.canvas.transferToImageBitmap();
+      } else {
         const init: VideoFrameInit = { timestamp: frame.timestamp };
         if (frame.duration !== null) init.duration = frame.duration;
         if (frame.displayWidth !== picture.width || frame.displayHeight !== picture.height) {
@@ -182,6 +192,13 @@ export class FrameCompositor {
       }
     }
     return { out, bg };
+  }
+
+  /** canvas io: the newest picture, handed over (the caller closes or transfers it). */
+  takeBitmap(): ImageBitmap | null {
+    const bitmap = this.bitmap;
+    this.bitmap = null;
+    return bitmap;
   }
 
   /** Builds the planes output programs `level` would use with this mask and background. */
@@ -207,6 +224,8 @@ export class FrameCompositor {
   }
 
   dispose(): void {
+    this.bitmap?.close();
+    this.bitmap = null;
     this.background?.dispose();
     this.background = null;
     this.blurSource?.dispose();

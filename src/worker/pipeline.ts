@@ -67,9 +67,10 @@ export class FramePipeline implements HeldFrameContext {
     private readonly ledger: FrameLedger,
     frameRate: number,
     private readonly report: (error: unknown, fatal: boolean) => void,
-    outputCanvas: OffscreenCanvas | null = null,
+    /** canvas io: each composited picture goes out as an ImageBitmap (takeBitmap), not a VideoFrame. */
+    canvasSink = false,
   ) {
-    this.canvas = outputCanvas ?? new OffscreenCanvas(16, 16);
+    this.canvas = new OffscreenCanvas(16, 16);
     const gl = createPipelineContext(this.canvas);
     this.gl = gl;
     this.glObjects = countGlObjects(gl);
@@ -87,7 +88,6 @@ export class FramePipeline implements HeldFrameContext {
     this.adaptiveOn = settings.adaptive;
     this.requestedQuality = settings.quality;
     this.probe = new PathProbe(settings.inputPath !== 'auto' ? settings.inputPath : null);
-    const canvasSink = outputCanvas !== null;
     this.compositor = new FrameCompositor(
       gl,
       this.canvas,
@@ -335,6 +335,11 @@ export class FramePipeline implements HeldFrameContext {
     this.adapt();
     this.counters.frameOut(held.receivedAt, drawn.composeMs, held.path);
     if (drawn.out) emit(drawn.out);
+  }
+
+  /** canvas io: the newest composited picture since the last call, for the page to show. */
+  takeBitmap(): ImageBitmap | null {
+    return this.compositor.takeBitmap();
   }
 
   stats(): ProcessorStats {

@@ -34,7 +34,7 @@ const LOAD_TIMEOUT_MS = 60_000;
  * SwiftShader in 1.6–8.8 s.
  */
 const STALL_MS = 4000;
-const STALL_ANSWERS = 8;
+const STALL_ANSWERS = 5;
 
 export class RemoteSegmenter {
   private readonly freePixels: ArrayBuffer[] = [];

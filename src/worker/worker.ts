@@ -12,7 +12,7 @@ import { FramePipeline } from './pipeline';
 
 // The DOM lib types `self` as Window; in this file it is the worker's global scope.
 const scope = self as unknown as {
-  postMessage(message: FromWorker): void;
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
   addEventListener(type: 'message', listener: (event: MessageEvent<ToWorker>) => void): void;
   close(): void;
 };
@@ -113,8 +113,8 @@ async function warmUpOnFirstFrame(
 }
 
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
-  const outputCanvas = message.io.kind === 'canvas' ? message.io.canvas : null;
-  const p = new FramePipeline(message.settings, ledger, message.frameRate, report, outputCanvas);
+  const canvasIo = message.io.kind === 'canvas';
+  const p = new FramePipeline(message.settings, ledger, message.frameRate, report, canvasIo);
   p.onQualityChange = (change) => post({ type: 'quality', ...change });
   p.onBackendMeasured = (key, backend, measuredMs) =>
     post({ type: 'backend', key, backend, measuredMs });
@@ -134,7 +134,7 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
     ? (frame: VideoFrame) => port.postMessage({ frame }, [frame])
     : (frame: VideoFrame) => frame.close();
   const signal = abort.signal;
-  piping = frameLoop(p, signal, send, outputCanvas !== null).catch((error: unknown) => {
+  piping = frameLoop(p, signal, send, canvasIo).catch((error: unknown) => {
     if (signal.aborted) return; // stop() or a fatal error already reported
     report(
       error instanceof VirtualBackgroundError
@@ -201,7 +201,10 @@ async function frameLoop(
       });
     } finally {
       if (ledger.owns(frame)) ledger.close(frame);
-      if (canvasIo) post({ type: 'frame-done' });
+      if (canvasIo) {
+        const bitmap = p.takeBitmap();
+        scope.postMessage({ type: 'frame-done', bitmap }, bitmap ? [bitmap] : []);
+      }
     }
   }
 }

@@ -19,7 +19,7 @@ async function runScenario<T>(page: import('@playwright/test').Page, name: strin
   );
 }
 
-test('camera changes mid-call: size, portrait, a stall, another camera (setInput), the camera ending', async ({
+test('camera changes mid-call: size, portrait, a 2 s stall, another camera (setInput), the camera ending', async ({
   page,
 }) => {
   test.setTimeout(120_000);
@@ -44,8 +44,9 @@ test('camera changes mid-call: size, portrait, a stall, another camera (setInput
     // The person kept on most frames (the frames right after a change of size may miss an edge).
     expect(p.personKeptShare, p.name).toBeGreaterThanOrEqual(0.8);
   }
-  expect(r.phases.at(-1)?.sizes).toContain('640x360');
+  expect(r.phases.find((p) => p.name.startsWith('another camera'))?.sizes).toContain('640x360');
   expect(r.oldAfterNew).toBe(0);
+  expect(r.constrainedSize).toBe('960x540');
   expect(r.outputLiveAfterSwap).toBe(true);
   console.log(
     `[camera changes] swap gap ${r.swapGapMs.toFixed(0)} ms, output back ${r.stallResumeMs.toFixed(0)} ms after the stall`,
@@ -55,7 +56,7 @@ test('camera changes mid-call: size, portrait, a stall, another camera (setInput
   expect(r.swapGapMs).toBeLessThan(250);
   expect(r.stallResumeMs).toBeLessThan(500);
   // Through the stall the output carried the last picture on (the output worker's repeats).
-  expect(r.stallFrames).toBeGreaterThan(30);
+  expect(r.stallFrames).toBeGreaterThan(20);
   expect(r.stallLargestGapMs).toBeLessThan(500);
   // A stall is not overload: no step down for it (a loaded machine may step down before it).
   expect(r.stepsAfterStall).toBe(0);
@@ -181,7 +182,7 @@ test('hidden page: the output keeps its frame rate with main-thread timers at 1 
   });
   console.log('[hidden]', JSON.stringify(r));
   // The hiding held: the page's own 10 ms timer ran about once a second.
-  expect(r.hiddenTimerTicks).toBeLessThanOrEqual(6);
+  expect(r.hiddenTimerTicks).toBeLessThanOrEqual(5);
   expect(r.visibleFps).toBeGreaterThan(10);
   expect(r.hiddenFps / r.visibleFps).toBeGreaterThanOrEqual(0.8);
   expect(r.minBackgroundGreenHidden).toBeGreaterThanOrEqual(0.9);
