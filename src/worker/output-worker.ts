@@ -14,6 +14,7 @@
  * during a restart the page asks for it until the new pipeline's first frame.
  */
 import type { FromOutputWorker, ToOutputWorker } from '../protocol';
+import { OutputClock } from './output-clock';
 
 const scope = self as unknown as {
   postMessage(message: FromOutputWorker): void;
@@ -28,7 +29,7 @@ let lastWrittenAt = 0;
 /** When the last frame from a pipeline came. */
 let lastFrameAt = 0;
 let ticker: ReturnType<typeof setInterval> | null = null;
-let lastTimestamp = -Infinity;
+const clock = new OutputClock();
 let frameIntervalMs = 1000 / 30;
 /** The page asked for repeats (a restart) until the next frame comes. */
 let repeatRequested = false;
@@ -40,22 +41,30 @@ let written = 0;
 let repeated = 0;
 let ended = false;
 
-function write(frame: VideoFrame, isRepeat: boolean): void {
-  // A frame not newer than the last one written (a repeat ran ahead of the restarted pipeline's
-  // first frames) would step the track's clock back: encoders drop or misorder such frames.
-  if (!writer || ended || frame.timestamp <= lastTimestamp) {
+/** Writes a pipeline's frame, at the timestamp the clock gives it (or drops it). */
+function writeFrame(frame: VideoFrame): void {
+  const timestamp = writer && !ended ? clock.place(frame.timestamp, frameIntervalMs * 1000) : null;
+  if (timestamp === null) {
     frame.close();
     return;
   }
-  lastTimestamp = frame.timestamp;
-  lastWrittenAt = performance.now();
-  if (!isRepeat) {
-    last?.close();
-    last = frame.clone();
-    written++;
-  } else {
-    repeated++;
+  let out = frame;
+  if (timestamp !== frame.timestamp) {
+    out = new VideoFrame(frame, { timestamp });
+    frame.close();
   }
+  last?.close();
+  last = out.clone();
+  written++;
+  send(out);
+}
+
+function send(frame: VideoFrame): void {
+  if (!writer) {
+    frame.close();
+    return;
+  }
+  lastWrittenAt = performance.now();
   // The generator closes what it is given; a write into a stopped track rejects and is closed here.
   writer.write(frame).catch(() => frame.close());
 }
@@ -66,9 +75,10 @@ function tick(): void {
   const silentMs = performance.now() - lastFrameAt;
   if (silentMs < frameIntervalMs * SILENT_INTERVALS) return;
   if (!repeatRequested && silentMs > AUTO_REPEAT_MS) return;
-  if (performance.now() - lastWrittenAt < frameIntervalMs) return;
+  if (!writer || performance.now() - lastWrittenAt < frameIntervalMs) return;
   const elapsedUs = Math.round((performance.now() - lastWrittenAt) * 1000);
-  write(new VideoFrame(last, { timestamp: lastTimestamp + elapsedUs }), true);
+  repeated++;
+  send(new VideoFrame(last, { timestamp: clock.repeat(elapsedUs) }));
 }
 
 function end(): void {
@@ -104,7 +114,7 @@ scope.addEventListener('message', (event) => {
         }
         repeatRequested = false;
         lastFrameAt = performance.now();
-        write(e.data.frame, false);
+        writeFrame(e.data.frame);
       };
       break;
     }
