@@ -33,6 +33,20 @@ export function elementTransportSupported(): boolean {
   );
 }
 
+/** Plays `track` in `video`; a track that cannot be played is `invalid-track`. */
+async function play(video: HTMLVideoElement, track: MediaStreamTrack): Promise<void> {
+  video.srcObject = new MediaStream([track]);
+  try {
+    await video.play();
+  } catch (cause) {
+    throw new VirtualBackgroundError(
+      'invalid-track',
+      `the camera track cannot be played: ${String(cause)}`,
+      { cause },
+    );
+  }
+}
+
 export async function createElementTransport(
   track: MediaStreamTrack,
   frameRate: number,
@@ -41,18 +55,7 @@ export async function createElementTransport(
   const video = document.createElement('video');
   video.muted = true;
   video.playsInline = true;
-  video.srcObject = new MediaStream([track]);
-  try {
-    await video.play();
-  } catch (cause) {
-    throw new VirtualBackgroundError(
-      'invalid-track',
-      `the camera track cannot be played: ${String(cause)}`,
-      {
-        cause,
-      },
-    );
-  }
+  await play(video, track);
   const element = document.createElement('canvas');
   element.width = settings.width ?? video.videoWidth;
   element.height = settings.height ?? video.videoHeight;
@@ -97,16 +100,7 @@ export async function createElementTransport(
   return {
     output,
     async setInput(next: MediaStreamTrack): Promise<void> {
-      video.srcObject = new MediaStream([next]);
-      try {
-        await video.play();
-      } catch (cause) {
-        throw new VirtualBackgroundError(
-          'invalid-track',
-          `the camera track cannot be played: ${String(cause)}`,
-          { cause },
-        );
-      }
+      await play(video, next);
       // A new source may have stopped the callbacks of the old one.
       if (!disposed && worker) {
         video.cancelVideoFrameCallback(callback);
