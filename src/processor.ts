@@ -191,10 +191,10 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
   }
 
   /**
-   * Starts a pipeline worker on the current input, background and settings, and resolves with it
-   * once it is ready (start-up, and a restart after a pipeline worker died).
+   * Starts a pipeline worker on the current input, background and settings, and resolves once it
+   * is ready (start-up, and a restart after a pipeline worker died).
    */
-  private async launchPipeline(): Promise<Worker> {
+  private async launchPipeline(): Promise<void> {
     const cancelled = new Promise<never>((_, reject) => {
       this.cancelLaunch = reject;
     });
@@ -284,7 +284,6 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
       this.cancelLaunch = null;
     }
     this.element?.attach(worker);
-    return worker;
   }
 
   /**
