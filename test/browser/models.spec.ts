@@ -69,7 +69,7 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
   for (const p of r.phases) {
     console.log(
       `[switch] ${p.quality}: ${p.stats.engine}/${p.stats.backend} ${p.stats.model}, switch ${Math.round(p.switchMs)} ms, ` +
-        `${p.frames} frames, max gap ${Math.round(p.maxGapMs)} ms at ${Math.round(p.maxGapAtMs)} ms, max capture gap ${Math.round(p.maxTimestampGapMs)} ms (camera's own ${Math.round(p.maxInputGapMs)} ms, most camera frames skipped in a row ${p.maxFramesSkipped} at ${Math.round(p.maxSkipAtMs)} ms), min bg green ${p.minBackgroundGreen.toFixed(3)}, ` +
+        `${p.frames} frames, max gap ${Math.round(p.maxGapMs)} ms at ${Math.round(p.maxGapAtMs)} ms, max capture gap ${Math.round(p.maxTimestampGapMs)} ms (camera's own ${Math.round(p.maxInputGapMs)} ms, most camera frames skipped in a row ${p.maxFramesSkipped} at ${Math.round(p.maxSkipAtMs)} ms, ${Math.round(p.shownShare * 100)}% of camera frames shown), min bg green ${p.minBackgroundGreen.toFixed(3)}, ` +
         `min person ${p.minPerson.toFixed(3)}, fps ${p.stats.fpsOut}`,
     );
   }
@@ -112,12 +112,14 @@ test('levels switch live fast → accurate → balanced → fast: no stall, back
   // a switch into `balanced` skipped 3–5. The bound follows the steady phase where a slower
   // browser build (Chromium 156 ran this code 1.5–2x slower than Chromium 150 on this project's
   // 2-core machines) already skips there, and so does one on a machine with other work running:
-  // the bound is this run's own steady phase, doubled, plus two. A switch that stalls for the load
-  // skips 90 or more.
+  // the bound is this run's own steady phase, doubled, plus two, and at most 30 (a second). A
+  // switch that stalls for the load skips 90 or more. The steady phase must itself be video: a
+  // good share of the camera's frames shown (0.72 here with both taps cropping on the page's
+  // main thread). Not its longest run of skips: a clean-clone CI run skipped 13 in a row once in
+  // steady `fast` (a hiccup of a busy machine, 0.4 s) and failed on a bound of 10.
   const steadySkips = r.phases[0]?.maxFramesSkipped ?? 0;
-  const skipBound = Math.max(3, 2 * steadySkips + 2);
-  // Past this the steady output is no longer video (a third of a second lost at a time).
-  expect(steadySkips).toBeLessThanOrEqual(10);
+  const skipBound = Math.min(30, Math.max(3, 2 * steadySkips + 2));
+  expect(r.phases[0]?.shownShare ?? 0).toBeGreaterThan(0.4);
   for (const p of r.phases) {
     expect(p.frames).toBeGreaterThanOrEqual(40);
     // Every frame: background replaced, person kept.

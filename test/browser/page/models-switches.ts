@@ -41,6 +41,11 @@ export interface SwitchRun {
     maxFramesSkipped: number;
     /** Where that run ended: capture-time ms after the last output frame before update() resolved. */
     maxSkipAtMs: number;
+    /**
+     * Share of the camera frames captured over the phase's output span that the output showed: one
+     * hiccup of a busy machine shows in maxFramesSkipped, a pipeline that is not keeping up here.
+     */
+    shownShare: number;
   }>;
   unmatched: number;
 }
@@ -83,6 +88,7 @@ export async function runQualitySwitches(
     maxFramesSkipped: number;
     /** Where that run of skipped frames ended, capture-time ms after the last output frame before update() resolved. */
     maxSkipAtMs: number;
+    shownShare: number;
     resolvedTs: number;
     /** Capture timestamps of the phase's output frames, in order. */
     outputTimestamps: number[];
@@ -165,6 +171,7 @@ export async function runQualitySwitches(
     maxInputGapMs: 0,
     maxFramesSkipped: 0,
     maxSkipAtMs: 0,
+    shownShare: 0,
     resolvedTs: 0,
     outputTimestamps: [],
     startedAt: performance.now(),
@@ -205,6 +212,23 @@ export async function runQualitySwitches(
     cam.stop();
   }
   for (const p of phases) {
+    const first = p.outputTimestamps[0];
+    const last = p.outputTimestamps.at(-1);
+    if (first !== undefined && last !== undefined) {
+      // A camera frame counts as shown when an output frame carries its timestamp (within 0.1 ms:
+      // the output track's timestamps come back a few microseconds off the camera tap's now and
+      // then). A repeat of our own is stamped frame intervals later, and Chromium's re-delivery of
+      // a track's last frame to a sink repeats its timestamp: neither counts twice.
+      const inSpan = inputTimestamps.filter((t) => t >= first && t <= last);
+      const outs = [...new Set(p.outputTimestamps)].sort((x, y) => x - y);
+      let j = 0;
+      let shown = 0;
+      for (const t of inSpan) {
+        while (j < outs.length && (outs[j] as number) < t - 100) j++;
+        if (j < outs.length && Math.abs((outs[j] as number) - t) <= 100) shown++;
+      }
+      p.shownShare = inSpan.length > 0 ? shown / inSpan.length : 0;
+    }
     // Camera frames strictly between consecutive output frames: both lists are in capture order.
     let k = 0;
     for (let i = 1; i < p.outputTimestamps.length; i++) {
