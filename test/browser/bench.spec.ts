@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { EXTENDED } from './helpers';
 
 interface BenchResult {
   seconds: number;
@@ -34,7 +35,7 @@ const OWN = ['fpsOut', 'framesDropped', 'latencyP50', 'latencyP95'];
 
 // The benchmark is a script, not a timed test: this only checks that its short setting runs,
 // includes the livekit comparison, and writes well-formed results. Speed is not judged here.
-test('npm run bench -- --quick writes a well-formed results file', () => {
+test('npm run bench -- --quick writes a well-formed results file', EXTENDED, () => {
   // About 25 s on a quiet machine; generous, so a busy one still finishes and a hang still ends.
   test.setTimeout(270_000);
   const out = join(mkdtempSync(join(tmpdir(), 'vb-bench-')), 'bench.json');

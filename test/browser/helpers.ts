@@ -2,6 +2,13 @@ import type { Page } from '@playwright/test';
 import { ensureCameraFixture } from '../fixtures/camera-fixture';
 import type * as Harness from './page/harness';
 
+/**
+ * Tests that `npm test` leaves to `npm run test:extended` (which `.ci/run` runs after it): slow
+ * here (software GL and WebGPU on SwiftShader) and covered in part by faster tests in the suite,
+ * so the suite a developer runs stays well under 15 minutes on a 2-core machine.
+ */
+export const EXTENDED = { tag: '@extended' } as const;
+
 export const fixture = ensureCameraFixture();
 export const regions = fixture.regions;
 export const personRegions = regions.filter((r) => r.label === 'person');

@@ -1,6 +1,14 @@
 import { expect, test } from '@playwright/test';
 import type { Background } from '../../src/index';
-import { type HarnessModule, mean, min, openPage, personRegions, regions } from './helpers';
+import {
+  EXTENDED,
+  type HarnessModule,
+  mean,
+  min,
+  openPage,
+  personRegions,
+  regions,
+} from './helpers';
 import type { BackgroundClass, RunOptions, RunResult, UnpairedResult } from './page/harness';
 
 const HARNESS = '/test/browser/page/harness.ts';
@@ -172,21 +180,23 @@ test('element transport (no MediaStreamTrackGenerator): canvas-captured output w
   expect(result.stats.framesOut).toBeGreaterThanOrEqual(20);
 });
 
-test('harness: region crops read with copyTo() agree with a canvas draw of the same frames', async ({
-  page,
-}) => {
-  await openPage(page);
-  const r = await page.evaluate(
-    async ({ url, regions }) => {
-      const h = (await import(url)) as HarnessModule;
-      return h.compareCropMethods(regions, 5);
-    },
-    { url: HARNESS, regions },
-  );
-  console.log('[crops]', JSON.stringify(r));
-  for (const side of [r.camera, r.output]) {
-    expect(side.formats.length).toBeGreaterThan(0);
-    expect(side.meanDiff).toBeLessThan(1);
-    expect(side.p99Diff).toBeLessThanOrEqual(4);
-  }
-});
+test(
+  'harness: region crops read with copyTo() agree with a canvas draw of the same frames',
+  EXTENDED,
+  async ({ page }) => {
+    await openPage(page);
+    const r = await page.evaluate(
+      async ({ url, regions }) => {
+        const h = (await import(url)) as HarnessModule;
+        return h.compareCropMethods(regions, 5);
+      },
+      { url: HARNESS, regions },
+    );
+    console.log('[crops]', JSON.stringify(r));
+    for (const side of [r.camera, r.output]) {
+      expect(side.formats.length).toBeGreaterThan(0);
+      expect(side.meanDiff).toBeLessThan(1);
+      expect(side.p99Diff).toBeLessThanOrEqual(4);
+    }
+  },
+);

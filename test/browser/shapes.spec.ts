@@ -19,7 +19,7 @@ import { expect, type Page, test } from '@playwright/test';
 import type { ManifestClip } from '../../eval/clips';
 import type { EvalRequest, FrameRecord } from '../../eval/page';
 import { QUALITIES } from '../../src/options';
-import { mean, min, openPage } from './helpers';
+import { EXTENDED, mean, min, openPage } from './helpers';
 
 const EVAL_PAGE = '/eval/page.ts';
 
@@ -148,97 +148,99 @@ function verdicts(m: Measured) {
 // green and sent through I420 (as the pipeline's output is here), as it is and with one fault
 // staged each. Each fault must trip its own check and no other, and the true mask must pass all
 // three: proof that the level tests below can fail, and fail for the reason they name.
-test('the checks pass the true mask and catch a kept flag, a cut-out card and a wide mask', async ({
-  page,
-}) => {
-  const logs = await openPage(page);
-  const staged = await page
-    .evaluate(
-      async ({ urls }) => {
-        const clips = (await import(urls.clips)) as typeof import('../../eval/clips');
-        const { Scorer } = (await import(urls.scorer)) as typeof import('../../eval/scorer');
-        const { GREEN, morph } = (await import(urls.score)) as typeof import('../../eval/score');
-        type Rect = [number, number, number, number];
-        const manifest = await clips.loadManifest();
-        const clip = manifest.clips.find((c) => c.kind === 'shapes') as
-          | (ManifestClip & { flag: { rect: Rect }; card: { rect: Rect; sway: number } })
-          | undefined;
-        if (!clip) throw new Error('no shapes clip in the manifest');
-        const { width: w, height: h } = manifest;
-        const loaded = await clips.loadClips([clip], w, h);
-        const positions = clips.buildScenario(
-          {
-            processor: 'ours',
-            scenario: 'shapes',
-            passes: 1,
-            fps: 30,
-            livekitAssets: { tasksVisionFileSet: '', modelAssetPath: '' },
-            twilioAssets: '',
-            stripRows: 0,
-          },
-          [clip],
-          loaded,
-        );
-        const inRect = (r: Rect, p: number) => {
-          const [x, y] = [p % w, Math.floor(p / w)];
-          return x >= r[0] && x < r[0] + r[2] && y >= r[1] && y < r[1] + r[3];
-        };
-        const n = clip.frames.length;
-        const faults: Record<string, (mask: Uint8Array, t: number) => (p: number) => boolean> = {
-          'true mask': (mask) => (p) => mask[p] === 1,
-          'flag kept': (mask) => (p) => mask[p] === 1 || inRect(clip.flag.rect, p),
-          'card cut out': (mask, t) => {
-            // Where the clip put the card in frame t (tools/make-eval-clips.ts: it sways with her).
-            const [x, y, cw, ch] = clip.card.rect;
-            const card: Rect = [
-              x + Math.round(clip.card.sway * Math.sin((2 * Math.PI * t) / n)),
-              y,
-              cw,
-              ch,
-            ];
-            return (p) => mask[p] === 1 && !inRect(card, p);
-          },
-          'mask 3 px wide': (mask) => {
-            const wide = morph(mask, w, h, 3);
-            return (p) => wide[p] === 1;
-          },
-        };
-        const frames: Record<string, FrameRecord[]> = {};
-        for (const [name, fault] of Object.entries(faults)) {
-          const scorer = new Scorer(positions, w, h, 0);
-          positions.forEach((at, position) => {
-            const keep = fault(at.frame.mask, at.index % n);
-            const out = at.frame.rgba.slice();
-            for (let p = 0; p < w * h; p++) if (!keep(p)) out.set(GREEN, p * 4);
-            const i420 = clips.toI420(out, w, h);
-            const frame = clips.videoFrame({ ...at.frame, i420 }, w, h, 0);
-            scorer.score(frame, position);
-            frame.close();
-          });
-          frames[name] = scorer.frames;
-        }
-        return frames;
-      },
-      { urls: { clips: '/eval/clips.ts', scorer: '/eval/scorer.ts', score: '/eval/score.ts' } },
-    )
-    .catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${logs.slice(-20).join('\n')}`);
-    });
-  const expected: Record<string, ReturnType<typeof verdicts>> = {
-    'true mask': { floating: true, hole: true, halo: true },
-    'flag kept': { floating: false, hole: true, halo: true },
-    'card cut out': { floating: true, hole: false, halo: true },
-    'mask 3 px wide': { floating: true, hole: true, halo: false },
-  };
-  for (const [name, want] of Object.entries(expected)) {
-    const m = measure(staged[name] ?? []);
-    console.log(`[shapes staged: ${name}]`, JSON.stringify(m));
-    expect(m.framesScored, name).toBe(20);
-    expect.soft(verdicts(m), name).toEqual(want);
-  }
-  // The true mask loses only the format's own floor: a pixel format cannot be a mask's fault.
-  expect(measure(staged['true mask'] ?? []).haloFormatWithin).toBe(1);
-});
+test(
+  'the checks pass the true mask and catch a kept flag, a cut-out card and a wide mask',
+  EXTENDED,
+  async ({ page }) => {
+    const logs = await openPage(page);
+    const staged = await page
+      .evaluate(
+        async ({ urls }) => {
+          const clips = (await import(urls.clips)) as typeof import('../../eval/clips');
+          const { Scorer } = (await import(urls.scorer)) as typeof import('../../eval/scorer');
+          const { GREEN, morph } = (await import(urls.score)) as typeof import('../../eval/score');
+          type Rect = [number, number, number, number];
+          const manifest = await clips.loadManifest();
+          const clip = manifest.clips.find((c) => c.kind === 'shapes') as
+            | (ManifestClip & { flag: { rect: Rect }; card: { rect: Rect; sway: number } })
+            | undefined;
+          if (!clip) throw new Error('no shapes clip in the manifest');
+          const { width: w, height: h } = manifest;
+          const loaded = await clips.loadClips([clip], w, h);
+          const positions = clips.buildScenario(
+            {
+              processor: 'ours',
+              scenario: 'shapes',
+              passes: 1,
+              fps: 30,
+              livekitAssets: { tasksVisionFileSet: '', modelAssetPath: '' },
+              twilioAssets: '',
+              stripRows: 0,
+            },
+            [clip],
+            loaded,
+          );
+          const inRect = (r: Rect, p: number) => {
+            const [x, y] = [p % w, Math.floor(p / w)];
+            return x >= r[0] && x < r[0] + r[2] && y >= r[1] && y < r[1] + r[3];
+          };
+          const n = clip.frames.length;
+          const faults: Record<string, (mask: Uint8Array, t: number) => (p: number) => boolean> = {
+            'true mask': (mask) => (p) => mask[p] === 1,
+            'flag kept': (mask) => (p) => mask[p] === 1 || inRect(clip.flag.rect, p),
+            'card cut out': (mask, t) => {
+              // Where the clip put the card in frame t (tools/make-eval-clips.ts: it sways with her).
+              const [x, y, cw, ch] = clip.card.rect;
+              const card: Rect = [
+                x + Math.round(clip.card.sway * Math.sin((2 * Math.PI * t) / n)),
+                y,
+                cw,
+                ch,
+              ];
+              return (p) => mask[p] === 1 && !inRect(card, p);
+            },
+            'mask 3 px wide': (mask) => {
+              const wide = morph(mask, w, h, 3);
+              return (p) => wide[p] === 1;
+            },
+          };
+          const frames: Record<string, FrameRecord[]> = {};
+          for (const [name, fault] of Object.entries(faults)) {
+            const scorer = new Scorer(positions, w, h, 0);
+            positions.forEach((at, position) => {
+              const keep = fault(at.frame.mask, at.index % n);
+              const out = at.frame.rgba.slice();
+              for (let p = 0; p < w * h; p++) if (!keep(p)) out.set(GREEN, p * 4);
+              const i420 = clips.toI420(out, w, h);
+              const frame = clips.videoFrame({ ...at.frame, i420 }, w, h, 0);
+              scorer.score(frame, position);
+              frame.close();
+            });
+            frames[name] = scorer.frames;
+          }
+          return frames;
+        },
+        { urls: { clips: '/eval/clips.ts', scorer: '/eval/scorer.ts', score: '/eval/score.ts' } },
+      )
+      .catch((error: unknown) => {
+        throw new Error(`${String(error)}\n${logs.slice(-20).join('\n')}`);
+      });
+    const expected: Record<string, ReturnType<typeof verdicts>> = {
+      'true mask': { floating: true, hole: true, halo: true },
+      'flag kept': { floating: false, hole: true, halo: true },
+      'card cut out': { floating: true, hole: false, halo: true },
+      'mask 3 px wide': { floating: true, hole: true, halo: false },
+    };
+    for (const [name, want] of Object.entries(expected)) {
+      const m = measure(staged[name] ?? []);
+      console.log(`[shapes staged: ${name}]`, JSON.stringify(m));
+      expect(m.framesScored, name).toBe(20);
+      expect.soft(verdicts(m), name).toEqual(want);
+    }
+    // The true mask loses only the format's own floor: a pixel format cannot be a mask's fault.
+    expect(measure(staged['true mask'] ?? []).haloFormatWithin).toBe(1);
+  },
+);
 
 for (const quality of QUALITIES) {
   test(`shapes clip at ${quality}: no floating chunk, no hole, no halo`, async ({ page }, info) => {
