@@ -59,6 +59,11 @@ export interface EvalRun {
   /** Output frames per second over the scenario, and the rate the camera fed. */
   outputFps: number;
   cameraFps: number;
+  /**
+   * Output frames left unscored: repeats of a last picture, re-deliveries of a frame already
+   * scored, timestamps off the clip's (tapOutput).
+   */
+  framesNotScored: number;
   /** PNG (base64): rows of frame | true mask | recovered mask | output. */
   strip: string | null;
   /**
@@ -75,15 +80,24 @@ function tapOutput(track: MediaStreamTrack, scorer: Scorer) {
   const reader = new Processor({ track, maxBufferSize: 8 }).readable.getReader();
   let stopped = false;
   let count = 0;
+  let skipped = 0;
+  const scored = new Set<number>();
   const loop = (async () => {
     while (!stopped) {
       const { value: frame, done } = await reader.read();
       if (done || !frame) return;
       try {
         const position = Schedule.position(frame.timestamp);
-        if (position >= 0) {
+        // Only frames that carry a fed camera frame's timestamp, each once: a processor's repeat
+        // of its last picture (our output worker's, during a stall) is no frame of the clip, and
+        // Chromium re-delivers a track's last frame to a new reader with its timestamp.
+        const own = Math.abs(frame.timestamp - Schedule.timestamp(position)) <= 1000;
+        if (position >= 0 && own && !scored.has(position)) {
+          scored.add(position);
           count++;
           scorer.score(frame, position);
+        } else if (position >= 0) {
+          skipped++;
         }
       } finally {
         frame.close();
@@ -93,6 +107,10 @@ function tapOutput(track: MediaStreamTrack, scorer: Scorer) {
   return {
     get count() {
       return count;
+    },
+    /** Output frames not scored: repeats, re-deliveries, frames off the clip's timestamps. */
+    get skipped() {
+      return skipped;
     },
     async stop() {
       stopped = true;
@@ -182,6 +200,7 @@ export async function runEval(request: EvalRequest): Promise<EvalRun> {
   // during that would measure the start-up, not the masks.
   const settleMs = 3000;
   let framesFed = 0;
+  let framesNotScored = 0;
   let durationS = 0;
   let stats: ProcessorStats | null = null;
   try {
@@ -216,6 +235,7 @@ export async function runEval(request: EvalRequest): Promise<EvalRun> {
         await sleep(1000);
         await tap.stop();
         framesFed = camera.fed;
+        framesNotScored = tap.skipped;
       } finally {
         await stopProcessor();
         await camera.stop();
@@ -235,6 +255,7 @@ export async function runEval(request: EvalRequest): Promise<EvalRun> {
     durationS,
     outputFps: durationS > 0 ? outputFrames / durationS : 0,
     cameraFps: durationS > 0 ? framesFed / durationS : 0,
+    framesNotScored,
     strip: await scorer.strip(),
     stats,
     errors,

@@ -70,6 +70,8 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
   private worker: Worker | null = null;
   /** streams transport: writes the output track, outlives pipeline workers (output-worker.ts). */
   private outputWorker: Worker | null = null;
+  /** The output worker's repeats of the last picture so far (its 'counts' messages). */
+  private framesRepeated = 0;
   /** The output track: a MediaStreamTrackGenerator, or the captured canvas of the element transport. */
   private output: MediaStreamTrack | null = null;
   private element: ElementTransport | null = null;
@@ -166,6 +168,10 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
           writable: generator.writable,
           frameRate: this.frameRate,
         };
+        outputWorker.addEventListener('message', (event: MessageEvent<FromOutputWorker>) => {
+          this.framesRepeated = event.data.repeated;
+          this.latest = { ...this.latest, framesRepeated: this.framesRepeated };
+        });
         outputWorker.postMessage(open, [generator.writable as unknown as Transferable]);
       } else {
         const element = await createElementTransport(track, this.frameRate);
@@ -560,9 +566,9 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
       case 'ready':
       case 'stats':
       case 'stopped':
-        this.latest = message.stats;
+        this.latest = { ...message.stats, framesRepeated: this.framesRepeated };
         if (message.type === 'stats')
-          this.dispatchEvent(new CustomEvent('stats', { detail: message.stats }));
+          this.dispatchEvent(new CustomEvent('stats', { detail: this.latest }));
         break;
       case 'backend':
         rememberBackend(message.key, message.backend);
@@ -581,7 +587,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         break;
       case 'updated':
         // Stats as of the switch: stats() right after update() names the engine now serving.
-        this.latest = message.stats;
+        this.latest = { ...message.stats, framesRepeated: this.framesRepeated };
         // Frame-exact boundary of the switch, for apps (and tests) that need to know.
         this.dispatchEvent(
           new CustomEvent('updated', { detail: { afterTimestamp: message.afterTimestamp } }),

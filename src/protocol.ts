@@ -25,6 +25,7 @@ export function emptyStats(quality: Quality): ProcessorStats {
     glObjects: 0,
     framesWithoutMask: 0,
     framesReused: 0,
+    framesRepeated: 0,
     segmentEvery: 1,
     model: 'none',
     backendChoice: 'default',
@@ -133,7 +134,10 @@ export type ToOutputWorker =
   /** End the output track. */
   | { type: 'close' };
 
-export type FromOutputWorker = { type: 'closed'; written: number; repeated: number };
+/** Counts: frames written from pipelines, repeats of the last one, and real frames a repeat got ahead of. */
+export type FromOutputWorker =
+  | { type: 'closed'; written: number; repeated: number; late: number }
+  | { type: 'counts'; written: number; repeated: number; late: number };
 
 export function transferablesOf(background: BackgroundPayload): Transferable[] {
   if (background.kind === 'image') return [background.bitmap];

@@ -134,6 +134,12 @@ export interface ProcessorStats {
   framesWithoutMask: number;
   /** Frames composited with an earlier frame's mask because no newer one was ready (the segmenter was busy). */
   framesReused: number;
+  /**
+   * Output frames that repeated the last picture because none came for a while (a restart, a
+   * stalled camera or pipeline): the call carries a still, never the raw camera. 0 on the element
+   * transport.
+   */
+  framesRepeated: number;
   /** Output frames per fresh mask over the last two seconds (1 = a new mask for every frame). */
   segmentEvery: number;
   /** The model file the engine runs. */

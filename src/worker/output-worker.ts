@@ -7,7 +7,9 @@
  * app's RTCRtpSender keeps the same track.
  *
  * When frames stop coming (a pipeline worker died and is not yet found out, a restart, a camera
- * that stalls) this worker repeats the last output frame at the camera's rate, so the call carries
+ * that stalls) this worker repeats the last output frame at the camera's rate (after silence well
+ * beyond the source's own gaps, and stamped so that real frames still on their way go out after
+ * the repeats: output-clock.ts), so the call carries
  * a still of the composited picture (never the raw camera: it only ever sees composited frames)
  * instead of stopping: receivers and bandwidth estimators see a live stream. On its own it does so
  * for AUTO_REPEAT_MS at most (a camera muted for minutes sends nothing, and nor does the output);
@@ -33,8 +35,11 @@ const clock = new OutputClock();
 let frameIntervalMs = 1000 / 30;
 /** The page asked for repeats (a restart) until the next frame comes. */
 let repeatRequested = false;
-/** Silence after which repeats begin, in frame intervals. */
+/** Silence after which repeats begin, in frame intervals at least (OutputClock.silenceMs). */
 const SILENT_INTERVALS = 4;
+/** How often the page hears the counts (stats().framesRepeated). */
+const COUNTS_EVERY_MS = 1000;
+let countsSentAt = 0;
 /** How long repeats go on without the page asking for them. */
 const AUTO_REPEAT_MS = 10_000;
 let written = 0;
@@ -43,7 +48,10 @@ let ended = false;
 
 /** Writes a pipeline's frame, at the timestamp the clock gives it (or drops it). */
 function writeFrame(frame: VideoFrame): void {
-  const timestamp = writer && !ended ? clock.place(frame.timestamp, frameIntervalMs * 1000) : null;
+  const timestamp =
+    writer && !ended
+      ? clock.place(frame.timestamp, frameIntervalMs * 1000, performance.now())
+      : null;
   if (timestamp === null) {
     frame.close();
     return;
@@ -72,13 +80,19 @@ function send(frame: VideoFrame): void {
 /** Called every half frame interval while a source is attached: repeats the last frame if due. */
 function tick(): void {
   if (!last || ended) return;
-  const silentMs = performance.now() - lastFrameAt;
-  if (silentMs < frameIntervalMs * SILENT_INTERVALS) return;
+  const now = performance.now();
+  if (now - countsSentAt >= COUNTS_EVERY_MS) {
+    countsSentAt = now;
+    scope.postMessage({ type: 'counts', written, repeated, late: clock.late });
+  }
+  const silentMs = now - lastFrameAt;
+  if (silentMs < clock.silenceMs(frameIntervalMs, SILENT_INTERVALS)) return;
   if (!repeatRequested && silentMs > AUTO_REPEAT_MS) return;
-  if (!writer || performance.now() - lastWrittenAt < frameIntervalMs) return;
-  const elapsedUs = Math.round((performance.now() - lastWrittenAt) * 1000);
+  // A tick comes every half interval, a little late or early: a quarter's slack keeps repeats at
+  // the camera's rate instead of every third tick.
+  if (!writer || now - lastWrittenAt < frameIntervalMs * 0.75) return;
   repeated++;
-  send(new VideoFrame(last, { timestamp: clock.repeat(elapsedUs) }));
+  send(new VideoFrame(last, { timestamp: clock.repeat(now) }));
 }
 
 function end(): void {
@@ -123,7 +137,7 @@ scope.addEventListener('message', (event) => {
       break;
     case 'close':
       end();
-      scope.postMessage({ type: 'closed', written, repeated });
+      scope.postMessage({ type: 'closed', written, repeated, late: clock.late });
       break;
   }
 });

@@ -119,6 +119,8 @@ export class PipelineStats {
       glObjects: ctx.glObjects,
       framesWithoutMask: this.framesWithoutMask,
       framesReused: this.framesReused,
+      // The output worker counts these; the processor fills them in (processor.ts).
+      framesRepeated: 0,
       segmentEvery: maskFps > 0 ? Math.max(1, Math.round((outFps / maskFps) * 10) / 10) : 1,
       model: info?.model ?? 'none',
       backendChoice: ctx.backendChoice,

@@ -112,9 +112,11 @@ export async function cameraChanges(regions: Region[]): Promise<CameraChangesRes
   vb.addEventListener('ended', (e) => ended.push((e as CustomEvent).detail));
   const out = await vb.start(source.track);
   let swappedAt = Number.POSITIVE_INFINITY;
-  const judge = judgeOutput(out, regions, (ts) => source.geometryAt(ts));
+  const judge = judgeOutput(out, regions, (ts, w, h) => source.geometryShown(ts, w, h));
+  // The size is judged on the camera's own frames: a repeat of the last picture shows the size
+  // that picture had, whatever came in since.
   const expectedAt = (v: OutputVerdict) => {
-    if (v.at >= swappedAt) return null;
+    if (v.at >= swappedAt || !source.wasSent(v.timestamp)) return null;
     const g = source.geometryAt(v.timestamp);
     return `${g.width}x${g.height}`;
   };

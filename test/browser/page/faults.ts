@@ -35,6 +35,13 @@ export interface ControlledSource {
   resume(): void;
   /** The geometry a frame of this capture timestamp was sent with (the newest one before it). */
   geometryAt(timestamp: number): Geometry;
+  /**
+   * The geometry of the camera frame an output frame of this timestamp and display size shows.
+   * A repeat of the last picture (the output worker's, during a stall) or a frame sent just after
+   * one carries a timestamp of its own, which may fall after a size change its picture predates:
+   * the newest geometry before it of the size it shows.
+   */
+  geometryShown(timestamp: number, width: number, height: number): Geometry;
   /** Frames sent, per geometry key `WxH`. */
   sent: Record<string, number>;
   /** Whether a frame of this capture timestamp was sent (the output worker's repeats were not). */
@@ -101,6 +108,16 @@ export function controlledSource(camera: MediaStreamTrack): ControlledSource {
       let found = history[0]?.geometry ?? geometry;
       for (const h of history) if (h.from <= timestamp) found = h.geometry;
       return found;
+    },
+    geometryShown(timestamp, width, height) {
+      if (this.wasSent(timestamp)) return this.geometryAt(timestamp);
+      let found: Geometry | null = null;
+      for (const h of history) {
+        if (h.from <= timestamp && h.geometry.width === width && h.geometry.height === height) {
+          found = h.geometry;
+        }
+      }
+      return found ?? this.geometryAt(timestamp);
     },
     sent,
     wasSent(timestamp) {
@@ -169,7 +186,7 @@ function mapRegions(regions: Region[], g: Geometry, w: number, h: number): Regio
 export function judgeOutput(
   output: MediaStreamTrack,
   regions: Region[],
-  geometryAt: (timestamp: number) => Geometry,
+  geometryAt: (timestamp: number, width: number, height: number) => Geometry,
 ): OutputJudge {
   const verdicts: OutputVerdict[] = [];
   const reader = new (MediaStreamTrackProcessor as NonNullable<typeof MediaStreamTrackProcessor>)({
@@ -195,7 +212,7 @@ export function judgeOutput(
       canvas.height = jh;
       ctx.drawImage(frame, 0, 0, jw, jh);
       frame.close();
-      const g = geometryAt(timestamp);
+      const g = geometryAt(timestamp, width, height);
       const mapped = mapRegions(regions, g, jw, jh);
       let green = 0;
       let bg = 0;
