@@ -307,6 +307,10 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     this.input = track;
     track.addEventListener('ended', this.onInputEnded);
     this.frameRate = track.getSettings().frameRate ?? this.frameRate;
+    this.outputWorker?.postMessage({
+      type: 'rate',
+      frameRate: this.frameRate,
+    } satisfies ToOutputWorker);
     if (this.element) {
       await this.element.setInput(track);
       return;

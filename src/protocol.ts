@@ -131,6 +131,8 @@ export type ToOutputWorker =
   | { type: 'source'; port: MessagePort }
   /** Repeat the last frame at the camera's rate until the next frame arrives (a pipeline restart). */
   | { type: 'repeat'; on: boolean }
+  /** Another camera (setInput()): its frame rate paces the repeats from now on. */
+  | { type: 'rate'; frameRate: number }
   /** End the output track. */
   | { type: 'close' };
 

@@ -7,11 +7,11 @@
  * app's RTCRtpSender keeps the same track.
  *
  * When frames stop coming (a pipeline worker died and is not yet found out, a restart, a camera
- * that stalls) this worker repeats the last output frame at the camera's rate (after silence well
- * beyond the source's own gaps, and stamped so that real frames still on their way go out after
- * the repeats: output-clock.ts), so the call carries
+ * that stalls) this worker repeats the last output frame at the camera's rate, so the call carries
  * a still of the composited picture (never the raw camera: it only ever sees composited frames)
- * instead of stopping: receivers and bandwidth estimators see a live stream. On its own it does so
+ * instead of stopping: receivers and bandwidth estimators see a live stream. Repeats begin after
+ * silence well beyond the source's own gaps and are stamped so that real frames still on their way
+ * go out after them (output-clock.ts). On its own it does so
  * for AUTO_REPEAT_MS at most (a camera muted for minutes sends nothing, and nor does the output);
  * during a restart the page asks for it until the new pipeline's first frame.
  */
@@ -95,6 +95,13 @@ function tick(): void {
   send(new VideoFrame(last, { timestamp: clock.repeat(now) }));
 }
 
+/** Paces the ticker (every half frame interval) to the camera's rate. */
+function setFrameRate(frameRate: number): void {
+  if (frameRate > 0) frameIntervalMs = 1000 / frameRate;
+  if (ticker) clearInterval(ticker);
+  ticker = setInterval(tick, Math.max(5, frameIntervalMs / 2));
+}
+
 function end(): void {
   if (ended) return;
   ended = true;
@@ -113,8 +120,7 @@ scope.addEventListener('message', (event) => {
   switch (message.type) {
     case 'open':
       writer = message.writable.getWriter();
-      frameIntervalMs = message.frameRate > 0 ? 1000 / message.frameRate : frameIntervalMs;
-      ticker = setInterval(tick, Math.max(5, frameIntervalMs / 2));
+      setFrameRate(message.frameRate);
       break;
     case 'source': {
       // The previous pipeline's port: whatever it still delivers is from a pipeline that is gone.
@@ -134,6 +140,9 @@ scope.addEventListener('message', (event) => {
     }
     case 'repeat':
       repeatRequested = message.on;
+      break;
+    case 'rate':
+      if (!ended) setFrameRate(message.frameRate);
       break;
     case 'close':
       end();
