@@ -13,7 +13,8 @@
  * 1 ms after it, never dropped.
  *
  * When to repeat: after silence well beyond the gaps this source leaves anyway (a slow camera, a
- * level that waits for masks), so a slow source is never padded with repeats of itself.
+ * level that waits for masks), so a slow source is never padded with repeats of itself; during a
+ * restart, which the page announces, after the nominal 4 frame intervals.
  *
  * A camera swap to a source on another clock (a canvas or a generator track counts from its own
  * zero), where every later frame would be older than the last real frame out, is shifted to
@@ -76,11 +77,13 @@ export class OutputClock {
   }
 
   /**
-   * Silence (ms) after which the last frame is repeated: `intervals` frame intervals of the
-   * nominal rate, or three times the longest recent gap if that is more, at most a second.
+   * Silence (ms) after which the last frame is repeated on the output worker's own initiative:
+   * `intervals` frame intervals of the nominal rate, or twice the longest recent gap if that is
+   * more, at most half a second. (During a restart the page asks for repeats and the worker waits
+   * the nominal intervals only.)
    */
   silenceMs(frameIntervalMs: number, intervals: number): number {
-    return Math.min(1000, Math.max(frameIntervalMs * intervals, 3 * this.gapMs));
+    return Math.min(500, Math.max(frameIntervalMs * intervals, 2 * this.gapMs));
   }
 
   private noteArrival(arrivalMs: number, timestampUs: number): void {

@@ -86,7 +86,11 @@ function tick(): void {
     scope.postMessage({ type: 'counts', written, repeated, late: clock.late });
   }
   const silentMs = now - lastFrameAt;
-  if (silentMs < clock.silenceMs(frameIntervalMs, SILENT_INTERVALS)) return;
+  // A restart the page announced: no frames will come for seconds, repeat at once.
+  const waitMs = repeatRequested
+    ? frameIntervalMs * SILENT_INTERVALS
+    : clock.silenceMs(frameIntervalMs, SILENT_INTERVALS);
+  if (silentMs < waitMs) return;
   if (!repeatRequested && silentMs > AUTO_REPEAT_MS) return;
   // A tick comes every half interval, a little late or early: a quarter's slack keeps repeats at
   // the camera's rate instead of every third tick.
