@@ -170,7 +170,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         };
         outputWorker.addEventListener('message', (event: MessageEvent<FromOutputWorker>) => {
           this.framesRepeated = event.data.repeated;
-          this.latest = { ...this.latest, framesRepeated: this.framesRepeated };
+          this.latest = this.withOutputCounts(this.latest);
         });
         outputWorker.postMessage(open, [generator.writable as unknown as Transferable]);
       } else {
@@ -494,6 +494,11 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
     return this.latest;
   }
 
+  /** A pipeline worker's stats with what only the output worker counts. */
+  private withOutputCounts(stats: ProcessorStats): ProcessorStats {
+    return { ...stats, framesRepeated: this.framesRepeated };
+  }
+
   stop(): Promise<void> {
     if (this.stopped) return this.stopped;
     this.stopped = this.doStop();
@@ -570,7 +575,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
       case 'ready':
       case 'stats':
       case 'stopped':
-        this.latest = { ...message.stats, framesRepeated: this.framesRepeated };
+        this.latest = this.withOutputCounts(message.stats);
         if (message.type === 'stats')
           this.dispatchEvent(new CustomEvent('stats', { detail: this.latest }));
         break;
@@ -591,7 +596,7 @@ export class VirtualBackgroundProcessor extends EventTarget implements VirtualBa
         break;
       case 'updated':
         // Stats as of the switch: stats() right after update() names the engine now serving.
-        this.latest = { ...message.stats, framesRepeated: this.framesRepeated };
+        this.latest = this.withOutputCounts(message.stats);
         // Frame-exact boundary of the switch, for apps (and tests) that need to know.
         this.dispatchEvent(
           new CustomEvent('updated', { detail: { afterTimestamp: message.afterTimestamp } }),

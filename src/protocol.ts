@@ -136,10 +136,10 @@ export type ToOutputWorker =
   /** End the output track. */
   | { type: 'close' };
 
-/** Counts: frames written from pipelines, repeats of the last one, and real frames a repeat got ahead of. */
+/** Counts: frames written from pipelines, and repeats of the last one. */
 export type FromOutputWorker =
-  | { type: 'closed'; written: number; repeated: number; late: number }
-  | { type: 'counts'; written: number; repeated: number; late: number };
+  | { type: 'closed'; written: number; repeated: number }
+  | { type: 'counts'; written: number; repeated: number };
 
 export function transferablesOf(background: BackgroundPayload): Transferable[] {
   if (background.kind === 'image') return [background.bitmap];

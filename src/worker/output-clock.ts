@@ -25,10 +25,6 @@ export class OutputClock {
   /** The last real (not repeated) frame's output timestamp. */
   private lastReal = Number.NEGATIVE_INFINITY;
   private offsetUs = 0;
-
-  /** A step back from the last real frame larger than this is another clock, not disorder. */
-  constructor(private readonly jumpUs = 1_000_000) {}
-
   /** Arrival time (ms, this worker's clock) minus output timestamp (µs → ms), last LAG_WINDOW frames. */
   private lags: number[] = [];
   private lastArrivalMs = Number.NaN;
@@ -36,9 +32,8 @@ export class OutputClock {
   private gapMs = 0;
   private lateCount = 0;
 
-  get lastTimestamp(): number {
-    return this.last;
-  }
+  /** A step back from the last real frame larger than this is another clock, not disorder. */
+  constructor(private readonly jumpUs = 1_000_000) {}
 
   /** Real frames that a repeat had got ahead of, sent 1 ms after it instead of at their own time. */
   get late(): number {
@@ -46,8 +41,9 @@ export class OutputClock {
   }
 
   /**
-   * The timestamp a pipeline's frame goes out with, or null: drop it (only a frame with the very
-   * timestamp of the last one out, a duplicate). `arrivalMs` is when it came (performance.now()).
+   * The timestamp a pipeline's frame goes out with, or null: drop it (a duplicate, or a frame
+   * older than one already out by less than `jumpUs`). `arrivalMs` is when it came
+   * (performance.now()).
    */
   place(timestamp: number, intervalUs: number, arrivalMs: number): number | null {
     let t = timestamp + this.offsetUs;

@@ -83,7 +83,7 @@ function tick(): void {
   const now = performance.now();
   if (now - countsSentAt >= COUNTS_EVERY_MS) {
     countsSentAt = now;
-    scope.postMessage({ type: 'counts', written, repeated, late: clock.late });
+    scope.postMessage({ type: 'counts', written, repeated });
   }
   const silentMs = now - lastFrameAt;
   // A restart the page announced: no frames will come for seconds, repeat at once.
@@ -150,7 +150,7 @@ scope.addEventListener('message', (event) => {
       break;
     case 'close':
       end();
-      scope.postMessage({ type: 'closed', written, repeated, late: clock.late });
+      scope.postMessage({ type: 'closed', written, repeated });
       break;
   }
 });
