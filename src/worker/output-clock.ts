@@ -75,11 +75,12 @@ export class OutputClock {
   /**
    * Silence (ms) after which the last frame is repeated on the output worker's own initiative:
    * `intervals` frame intervals of the nominal rate, or twice the longest recent gap if that is
-   * more, at most half a second. (During a restart the page asks for repeats and the worker waits
-   * the nominal intervals only.)
+   * more, at most 250 ms: a camera down to 4 fps is not padded, and a pipeline that stalls (an
+   * engine replaced beside it) leaves no longer gap (at 500 ms a clean-clone run saw 714 ms). During
+   * a restart the page asks for repeats and the worker waits the nominal intervals only.
    */
   silenceMs(frameIntervalMs: number, intervals: number): number {
-    return Math.min(500, Math.max(frameIntervalMs * intervals, 2 * this.gapMs));
+    return Math.min(250, Math.max(frameIntervalMs * intervals, 2 * this.gapMs));
   }
 
   private noteArrival(arrivalMs: number, timestampUs: number): void {
